@@ -1,0 +1,3 @@
+from mutiroes.cli import main
+
+main()

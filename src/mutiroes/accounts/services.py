@@ -1,0 +1,59 @@
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from mutiroes.accounts.models import Profile, User
+from mutiroes.core.exceptions import Conflict, ValidationFailed
+
+PROFILE_FIELDS = {"birth_date", "phone", "city", "state", "bio", "interests", "is_public", "show_city", "show_stats"}
+USER_FIELDS = {"first_name", "last_name"}
+
+
+def user_register(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    birth_date: date | None = None,
+) -> User:
+    email = email.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("username already taken", code="username_taken", field="username")
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("e-mail already registered", code="email_taken", field="email")
+    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationFailed("password rejected", code="weak_password", password=list(exc.messages)) from exc
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+            Profile.objects.filter(user=candidate).update(birth_date=birth_date)
+    except IntegrityError as exc:
+        # Lost a race with a concurrent registration of the same name or e-mail.
+        raise Conflict("username or e-mail already registered", code="account_exists") from exc
+    candidate.profile.refresh_from_db()
+    return candidate
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
+    user_changes = {k: v for k, v in data.items() if k in USER_FIELDS}
+    profile_changes = {k: v for k, v in data.items() if k in PROFILE_FIELDS}
+    for name, value in user_changes.items():
+        setattr(user, name, value)
+    if user_changes:
+        user.save(update_fields=list(user_changes))
+    profile = user.profile
+    for name, value in profile_changes.items():
+        setattr(profile, name, value)
+    if profile_changes:
+        profile.save(update_fields=[*profile_changes, "updated_at"])
+    return user

@@ -1,0 +1,51 @@
+"""Bearer JWT authentication: header only (never the query string), one 401 body for every failure."""
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+from ninja_jwt.authentication import JWTBaseAuthentication
+
+from mutiroes.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+class JWTBearer(JWTBaseAuthentication, HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            return self.jwt_authenticate(request, token)
+        except Exception as exc:  # noqa: BLE001 - any token problem is the same 401 to the client
+            logger.info("rejected bearer token: %s", exc)
+            return None
+
+
+class Anonymous:
+    """Marker for a request with no Authorization header on a route where auth is optional."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+ANONYMOUS = Anonymous()
+
+
+class OptionalJWTBearer(JWTBearer):
+    """No header: anonymous. A header that does not hold a valid token: 401, never silently anonymous."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.headers.get("Authorization"):
+            return ANONYMOUS
+        return super().__call__(request)
+
+
+jwt = JWTBearer()
+optional_jwt = OptionalJWTBearer()
+
+
+def current_user(request: HttpRequest) -> User | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, User) else None

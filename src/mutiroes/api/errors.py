@@ -1,0 +1,126 @@
+"""Every error leaves the API as {"code", "message", "details"}; domain errors map to HTTP here, once."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+
+from mutiroes.core.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (ValidationFailed, 422),
+]
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "throttled",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+def error_response(status: int, message: str, *, code: str | None = None, **details: Any) -> JsonResponse:
+    body = {"code": code or HTTP_CODES.get(status, "error"), "message": message, "details": details}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _field_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in errors:
+        # Drop the parameter-source prefix ("body", "query", the schema's argument name).
+        loc = [str(part) for part in error.get("loc", ())]
+        while loc and loc[0] in {"body", "query", "path", "header", "form", "file", "payload", "filters", "params"}:
+            loc = loc[1:]
+        fields[".".join(loc) or "__root__"] = str(error.get("msg", "invalid"))
+    return fields
+
+
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error_response(422, "invalid input", fields=_field_errors(exc.errors))
+
+
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = next((code for cls, code in DOMAIN_STATUS if isinstance(exc, cls)), 400)
+    details = exc.details
+    if isinstance(exc, ValidationFailed):
+        details = {"fields": exc.details}
+    return error_response(status, exc.message, code=exc.code, **details)
+
+
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(401, "authentication required: send a valid bearer access token")
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    wait = max(1, int(exc.wait or 1))
+    response = error_response(429, "too many requests: slow down", retry_after_s=wait)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, str(exc))
+
+
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(404, "not found")
+
+
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(413, "request body too large")
+
+
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # The schemas bound every value; this is the backstop for a value the database still refuses.
+    logger.warning("database refused a value on %s: %s", request.path, exc)
+    return error_response(422, "a value is out of the accepted range")
+
+
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.error("database unavailable on %s: %s", request.path, exc)
+    response = error_response(503, "the database is unavailable, try again shortly", code="database_unavailable")
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE_S)
+    return response
+
+
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal error")
+
+
+def install(api: NinjaAPI) -> None:
+    handlers: list[tuple[type[Exception], Any]] = [
+        (Exception, on_unexpected),
+        (ValidationError, on_validation_error),
+        (DomainError, on_domain_error),
+        (HttpError, on_http_error),
+        (AuthenticationError, on_authentication_error),
+        (AuthorizationError, on_http_error),
+        (Throttled, on_throttled),
+        (Http404, on_not_found),
+        (RequestDataTooBig, on_too_big),
+        (DataError, on_data_error),
+        (OperationalError, on_database_unavailable),
+        (InterfaceError, on_database_unavailable),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)

@@ -1,0 +1,48 @@
+"""HTTP hygiene for /api: NUL bytes refused up front, and every error body in the documented JSON shape."""
+
+import json
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpRequest, HttpResponse
+
+from mutiroes.api.errors import HTTP_CODES, error_response
+
+API_PREFIX = "/api/"
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiHygieneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query):
+            return error_response(400, "NUL characters are not allowed in the URL")
+        response = self.get_response(request)
+        if response.status_code >= 400 and not _is_json(response):
+            replacement = error_response(response.status_code, _message(response))
+            for header in KEPT_HEADERS:
+                if header in response:
+                    replacement[header] = response[header]
+            return replacement
+        return response
+
+
+def _is_json(response: HttpResponse) -> bool:
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(body, dict) and "code" in body
+
+
+def _message(response: HttpResponse) -> str:
+    if response.status_code == 405:
+        return f"method not allowed; allowed: {response.get('Allow', '')}"
+    return HTTP_CODES.get(response.status_code, "error").replace("_", " ")

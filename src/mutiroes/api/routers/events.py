@@ -1,0 +1,96 @@
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router, Status
+
+from mutiroes.api.auth import current_user, jwt, optional_jwt
+from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.schemas.common import Error, Id
+from mutiroes.api.schemas.events import (
+    CategoryOut,
+    EventFiltersIn,
+    EventIn,
+    EventOut,
+    EventPatch,
+    EventStatsOut,
+    parse_near,
+)
+from mutiroes.api.serializers import with_my_participation
+from mutiroes.events import calendar, selectors, services
+
+router = Router(tags=["events"])
+READ = {401: Error, 404: Error}
+WRITE = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None)
+def list_categories(request: HttpRequest) -> list:
+    return list(selectors.category_list())
+
+
+@router.get("/events", response={200: Page[EventOut], 401: Error, 422: Error}, auth=optional_jwt)
+def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Query[PageParams]) -> dict:
+    params = filters.model_dump()
+    params["near"] = parse_near(params["near"]) if params["near"] else None
+    user = current_user(request)
+    result = paginate(selectors.event_list(filters=selectors.EventFilters(**params), user=user), page)
+    with_my_participation(result["items"], user)
+    return result
+
+
+@router.post("/events", response={201: EventOut, **WRITE}, auth=jwt)
+def create_event(request: HttpRequest, payload: EventIn) -> Status:
+    event = services.event_create(organizer=request.auth, data=payload.model_dump())
+    return Status(201, _event_out(event.pk, request))
+
+
+def _event_out(event_id: int, request: HttpRequest) -> object:
+    user = current_user(request)
+    event = selectors.event_get_visible(event_id=event_id, user=user)
+    return with_my_participation([event], user)[0]
+
+
+@router.get("/events/{event_id}", response={200: EventOut, **READ}, auth=optional_jwt)
+def get_event(request: HttpRequest, event_id: Path[Id]) -> object:
+    return _event_out(event_id, request)
+
+
+@router.patch("/events/{event_id}", response={200: EventOut, **WRITE}, auth=jwt)
+def update_event(request: HttpRequest, event_id: Path[Id], payload: EventPatch) -> object:
+    services.event_update(event_id=event_id, user=request.auth, data=payload.model_dump(exclude_unset=True))
+    return _event_out(event_id, request)
+
+
+@router.post("/events/{event_id}/publish", response={200: EventOut, **WRITE}, auth=jwt)
+def publish_event(request: HttpRequest, event_id: Path[Id]) -> object:
+    services.event_publish(event_id=event_id, user=request.auth)
+    return _event_out(event_id, request)
+
+
+@router.post("/events/{event_id}/cancel", response={200: EventOut, **WRITE}, auth=jwt)
+def cancel_event(request: HttpRequest, event_id: Path[Id]) -> object:
+    services.event_cancel(event_id=event_id, user=request.auth)
+    return _event_out(event_id, request)
+
+
+@router.delete("/events/{event_id}", response={204: None, **WRITE}, auth=jwt)
+def delete_event(request: HttpRequest, event_id: Path[Id]) -> Status:
+    services.event_delete(event_id=event_id, user=request.auth)
+    return Status(204, None)
+
+
+@router.get(
+    "/events/{event_id}/calendar.ics",
+    response={200: str, **READ},
+    auth=optional_jwt,
+    openapi_extra={"responses": {200: {"description": "iCalendar", "content": {"text/calendar": {}}}}},
+)
+def get_event_calendar(request: HttpRequest, event_id: Path[Id]) -> HttpResponse:
+    event = selectors.event_get_visible(event_id=event_id, user=current_user(request))
+    response = HttpResponse(calendar.event_ics(event), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mutirao-{event.pk}.ics"'
+    return response
+
+
+@router.get("/events/{event_id}/stats", response={200: EventStatsOut, **READ}, auth=optional_jwt)
+def get_event_stats(request: HttpRequest, event_id: Path[Id]) -> dict:
+    event = selectors.event_get_visible(event_id=event_id, user=current_user(request))
+    return selectors.event_stats(event=event)

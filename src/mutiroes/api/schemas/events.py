@@ -1,0 +1,212 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator, model_validator
+
+from mutiroes.api.schemas.accounts import UF
+from mutiroes.api.schemas.common import DateTimeIn, Id, InSchema, Latitude, Longitude, Text, UserRef
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    slug: str
+    description: str
+
+
+class CategoryRef(Schema):
+    id: int
+    name: str
+
+
+class EventIn(InSchema):
+    title: Text(200, 3)
+    description: Text(10000, 1)
+    category_id: Id
+    address: Text(300, 1)
+    city: Text(100, 1)
+    state: UF
+    latitude: Latitude
+    longitude: Longitude
+    start_date: DateTimeIn
+    end_date: DateTimeIn
+    registration_deadline: DateTimeIn | None = None
+    max_participants: int = Field(ge=1, le=100_000)
+    min_age: int | None = Field(None, ge=0, le=130)
+    max_age: int | None = Field(None, ge=0, le=130)
+    requires_approval: bool = False
+    is_public: bool = True
+    tools_needed: Text(2000) = ""
+    tools_provided: Text(2000) = ""
+    what_to_bring: Text(2000) = ""
+    status: Literal["draft", "published"] = "draft"
+
+
+class EventPatch(InSchema):
+    title: Text(200, 3) | None = None
+    description: Text(10000, 1) | None = None
+    category_id: Id | None = None
+    address: Text(300, 1) | None = None
+    city: Text(100, 1) | None = None
+    state: UF | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    start_date: DateTimeIn | None = None
+    end_date: DateTimeIn | None = None
+    registration_deadline: DateTimeIn | None = None
+    max_participants: int | None = Field(None, ge=1, le=100_000)
+    min_age: int | None = Field(None, ge=0, le=130)
+    max_age: int | None = Field(None, ge=0, le=130)
+    requires_approval: bool | None = None
+    is_public: bool | None = None
+    tools_needed: Text(2000) | None = None
+    tools_provided: Text(2000) | None = None
+    what_to_bring: Text(2000) | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls_for_required(self) -> "EventPatch":
+        # null clears an optional field; it cannot clear a required one.
+        required = {"title", "description", "category_id", "address", "city", "state", "latitude", "longitude",
+                    "start_date", "end_date", "max_participants", "requires_approval", "is_public"}  # fmt: skip
+        nulled = [name for name in self.model_fields_set & required if getattr(self, name) is None]
+        if nulled:
+            raise ValueError(f"cannot be null: {', '.join(sorted(nulled))}")
+        return self
+
+
+class ParticipationRef(Schema):
+    id: int
+    status: str
+    checked_in_at: datetime | None
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: CategoryRef
+    organizer: UserRef
+    address: str
+    city: str
+    state: str
+    latitude: float
+    longitude: float
+    start_date: datetime
+    end_date: datetime
+    registration_deadline: datetime | None
+    max_participants: int
+    min_age: int | None
+    max_age: int | None
+    requires_approval: bool
+    is_public: bool
+    status: str
+    tools_needed: str
+    tools_provided: str
+    what_to_bring: str
+    cover_image: str | None
+    participants_count: int
+    spots_left: int
+    distance_km: float | None = None
+    my_participation: ParticipationRef | None = None
+    check_in_code: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_cover_image(obj: Any) -> str | None:
+        return obj.cover_image.url if obj.cover_image else None
+
+    @staticmethod
+    def resolve_spots_left(obj: Any) -> int:
+        return max(obj.max_participants - obj.participants_count, 0)
+
+    @staticmethod
+    def resolve_check_in_code(obj: Any, context: dict[str, Any]) -> str | None:
+        # Only the organiser (or staff) sees the code; everyone else gets null.
+        user = getattr(context["request"], "auth", None)
+        is_manager = getattr(user, "pk", None) == obj.organizer_id or getattr(user, "is_staff", False)
+        return obj.check_in_code if is_manager else None
+
+
+class EventFiltersIn(Schema):
+    category: Id | None = None
+    city: Text(100) | None = None
+    state: UF | None = None
+    status: Literal["draft", "published", "completed", "cancelled"] | None = None
+    starts_after: DateTimeIn | None = None
+    starts_before: DateTimeIn | None = None
+    q: Text(200) | None = None
+    near: str | None = Field(None, max_length=64, description="latitude,longitude (decimal degrees)")
+    radius_km: float = Field(25.0, gt=0, le=20_000, allow_inf_nan=False)
+    ordering: Literal["start_date", "-start_date", "distance"] | None = None
+
+    @field_validator("near")
+    @classmethod
+    def _parse_near(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parse_near(value)
+        return value
+
+
+def parse_near(value: str) -> tuple[float, float]:
+    try:
+        lat_text, lng_text = value.split(",")
+        lat, lng = float(lat_text), float(lng_text)
+    except ValueError as exc:
+        raise ValueError("must be 'latitude,longitude'") from exc
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValueError("latitude must be in [-90, 90] and longitude in [-180, 180]")
+    return lat, lng
+
+
+class EventStatsOut(Schema):
+    participants_by_status: dict[str, int]
+    checked_in: int
+    spots_left: int
+
+
+class JoinIn(InSchema):
+    emergency_contact: Text(120) = ""
+    emergency_phone: Text(30) = ""
+    special_needs: Text(1000) = ""
+    experience_level: Literal["beginner", "intermediate", "experienced", ""] = ""
+
+
+class CheckInIn(InSchema):
+    code: Text(16, 1) | None = None
+    user_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "CheckInIn":
+        if (self.code is None) == (self.user_id is None):
+            raise ValueError("send either code (participant) or user_id (organiser)")
+        return self
+
+
+class ParticipationStatusIn(InSchema):
+    status: Literal["confirmed", "rejected"]
+
+
+class ParticipationOut(Schema):
+    id: int
+    event_id: int
+    user: UserRef
+    status: str
+    checked_in_at: datetime | None
+    registered_at: datetime
+
+
+class ParticipantOut(ParticipationOut):
+    """What the organiser sees: contact and emergency data too."""
+
+    email: str
+    emergency_contact: str
+    emergency_phone: str
+    special_needs: str
+    experience_level: str
+
+    @staticmethod
+    def resolve_email(obj: Any) -> str:
+        return obj.user.email

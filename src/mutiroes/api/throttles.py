@@ -1,0 +1,40 @@
+"""Login throttles, per client address and per account, counted in the shared cache (Redis in production)."""
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.throttling import SimpleRateThrottle
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    # Read the rate on each request so deployments and tests can change it without re-importing routes.
+    def __init__(self) -> None:
+        self.rate = settings.LOGIN_THROTTLE
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = settings.LOGIN_THROTTLE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+
+class LoginAddressThrottle(_SettingsRateThrottle):
+    scope = "login_address"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginAccountThrottle(_SettingsRateThrottle):
+    """Holds across addresses: guessing one account's password from many machines is still throttled."""
+
+    scope = "login_account"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        try:
+            login = json.loads(request.body).get("username")
+        except (ValueError, AttributeError):
+            return None
+        if not isinstance(login, str) or not login:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": login.strip().lower()[:254].encode().hex()}

@@ -1,0 +1,219 @@
+"""Settings: the only module that reads the environment.
+
+Two modes share this file. ``embedded`` (the default) needs no server: SQLite in the data directory,
+e-mails written to files, a secret generated once and kept in the data directory. ``distributed``
+expects real servers and refuses to boot without its secrets.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from mutiroes import __version__
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (_env(name, default) or "").split(",") if item.strip()]
+
+
+MODE = _env("MUTIROES_MODE", "embedded")
+if MODE not in {"embedded", "distributed"}:
+    raise ImproperlyConfigured(f"MUTIROES_MODE must be 'embedded' or 'distributed', not {MODE!r}")
+EMBEDDED = MODE == "embedded"
+VERSION = __version__
+INSTANCE_ID = _env("MUTIROES_INSTANCE_ID", f"{os.uname().nodename}:{os.getpid()}")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(_env("MUTIROES_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+
+def _embedded_secret() -> str:
+    # The embedded mode keeps one generated secret so tokens survive restarts of `mutiroes dev`.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _env("SECRET_KEY")
+if SECRET_KEY is None:
+    if not EMBEDDED:
+        raise ImproperlyConfigured("SECRET_KEY is required when MUTIROES_MODE=distributed (see deploy/env/example.env)")
+    SECRET_KEY = _embedded_secret()
+
+DEBUG = _env_bool("DEBUG", False)
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if EMBEDDED else "")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required when MUTIROES_MODE=distributed")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+CORS_ALLOWED_ORIGINS = _env_list("CORS_ALLOWED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "ninja",
+    "ninja_jwt",
+    "ninja_jwt.token_blacklist",
+    "mutiroes.core",
+    "mutiroes.accounts",
+    "mutiroes.events",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mutiroes.api.middleware.ApiHygieneMiddleware",
+    "mutiroes.api.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "mutiroes.config.urls"
+WSGI_APPLICATION = "mutiroes.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = _env("DATABASE_URL")
+if DATABASE_URL is None and not EMBEDDED:
+    raise ImproperlyConfigured("DATABASE_URL is required when MUTIROES_MODE=distributed")
+DB_CONNECT_TIMEOUT_S = int(_env("DB_CONNECT_TIMEOUT_S", "5") or 5)
+DB_STATEMENT_TIMEOUT_MS = int(_env("DB_STATEMENT_TIMEOUT_MS", "10000") or 10000)
+if DATABASE_URL is None:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "mutiroes.sqlite3"),
+            # WAL plus a busy timeout lets the dev server's threads write without "database is locked".
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
+else:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["OPTIONS"] = {
+            "connect_timeout": DB_CONNECT_TIMEOUT_S,
+            # Below the gateway's read timeout: a stuck statement becomes a 503, not a gateway 504.
+            "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+        }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+ATOMIC_REQUESTS = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Tests lower the hashing cost; production keeps Django's default.
+PASSWORD_HASHERS = _env_list("PASSWORD_HASHERS") or [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+LANGUAGE_CODE = _env("LANGUAGE_CODE", "pt-br")
+LANGUAGES = [("pt-br", "Português"), ("en", "English")]
+TIME_ZONE = _env("TIME_ZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(_env("STATIC_ROOT", str(DATA_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(_env("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Serve collected-or-not static files from the package in embedded mode without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = EMBEDDED
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(_env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024)) or 0)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+EMAIL_BACKEND = _env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if EMBEDDED else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "emails")
+EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(_env("EMAIL_PORT", "25") or 25)
+EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "10") or 10)
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Mutirões <nao-responda@mutiroes.org>")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind the gateway the client address is the one nginx appends (one proxy hop).
+NINJA_NUM_PROXIES = int(_env("NINJA_NUM_PROXIES", "0" if EMBEDDED else "1") or 0)
+
+NINJA_PAGINATION_MAX_LIMIT = 100
+PAGE_SIZE_MAX = 100
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+ACCESS_TOKEN_MINUTES = int(_env("ACCESS_TOKEN_MINUTES", "15") or 15)
+REFRESH_TOKEN_DAYS = int(_env("REFRESH_TOKEN_DAYS", "7") or 7)
+NINJA_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_DAYS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": SECRET_KEY,
+    "AUDIENCE": _env("JWT_AUDIENCE", "mutiroes-api"),
+    "ISSUER": _env("JWT_ISSUER", "mutiroes"),
+    "LEEWAY": 0,
+}
+
+LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path, re_path
+from django.views.static import serve
+
+from mutiroes.api import health
+from mutiroes.api.main import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("liveness", health.liveness, name="liveness"),
+    path("readiness", health.readiness, name="readiness"),
+    path("health", health.health, name="health"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.EMBEDDED:
+    # Uploaded files; in the distributed setup the gateway serves MEDIA_ROOT itself.
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -1,0 +1,130 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from mutiroes.accounts.models import User
+from mutiroes.core.exceptions import Forbidden, NotFound
+from mutiroes.events import geo
+from mutiroes.events.models import Category, Event, Participation
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    category: int | None = None
+    city: str | None = None
+    state: str | None = None
+    status: str | None = None
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+    q: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float = 25.0
+    ordering: str | None = None
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+def can_manage(*, event: Event, user: User | None) -> bool:
+    return user is not None and (event.organizer_id == user.pk or user.is_staff)
+
+
+def event_visible_q(user: User | None) -> Q:
+    """Public non-draft events, plus everything the user organises; staff see all.
+
+    A private event is also visible to the people already taking part in it.
+    """
+    public = Q(is_public=True) & ~Q(status=Event.Status.DRAFT)
+    if user is None:
+        return public
+    if user.is_staff:
+        return Q()
+    taking_part = Q(
+        Exists(Participation.objects.filter(event=OuterRef("pk"), user=user, status__in=Participation.ACTIVE))
+    ) & ~Q(status=Event.Status.DRAFT)
+    return public | Q(organizer=user) | taking_part
+
+
+def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    return queryset.select_related("organizer", "category").annotate(
+        participants_count=Count("participations", filter=Q(participations__status__in=Participation.HOLDS_SPOT))
+    )
+
+
+def event_get_visible(*, event_id: int, user: User | None) -> Event:
+    event = _with_counts(Event.objects.filter(event_visible_q(user), pk=event_id)).first()
+    if event is None:
+        raise NotFound("event", event_id=event_id)
+    return event
+
+
+def event_get_managed(*, event_id: int, user: User) -> Event:
+    """The event if the user may manage it; 404 if they cannot even see it, 403 if they only see it."""
+    event = event_get_visible(event_id=event_id, user=user)
+    if not can_manage(event=event, user=user):
+        raise Forbidden("only the organiser can do this", code="not_organizer", event_id=event_id)
+    return event
+
+
+def event_list(*, filters: EventFilters, user: User | None) -> QuerySet[Event]:
+    queryset = Event.objects.filter(event_visible_q(user))
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+        if filters.status == Event.Status.DRAFT and user is not None:
+            queryset = queryset.filter(organizer=user)  # staff too: a draft list is always one's own
+    else:
+        queryset = queryset.filter(status=Event.Status.PUBLISHED)
+    if filters.category:
+        queryset = queryset.filter(category_id=filters.category)
+    if filters.city:
+        queryset = queryset.filter(city__iexact=filters.city)
+    if filters.state:
+        queryset = queryset.filter(state=filters.state.upper())
+    if filters.starts_after:
+        queryset = queryset.filter(start_date__gte=filters.starts_after)
+    if filters.starts_before:
+        queryset = queryset.filter(start_date__lte=filters.starts_before)
+    if filters.q:
+        queryset = queryset.filter(
+            Q(title__icontains=filters.q) | Q(description__icontains=filters.q) | Q(address__icontains=filters.q)
+        )
+    ordering = filters.ordering
+    if filters.near is not None:
+        lat, lng = filters.near
+        queryset = geo.within_radius(queryset, lat=lat, lng=lng, radius_km=filters.radius_km)
+        ordering = ordering or "distance"
+    order_by = {
+        "start_date": ("start_date", "id"),
+        "-start_date": ("-start_date", "-id"),
+        "distance": ("distance_km", "start_date", "id") if filters.near is not None else ("start_date", "id"),
+    }[ordering or "start_date"]
+    return _with_counts(queryset).order_by(*order_by)
+
+
+def participation_of(*, event: Event, user: User | None) -> Participation | None:
+    if user is None:
+        return None
+    return Participation.objects.filter(event=event, user=user).first()
+
+
+def participations_of(*, events: list[Event], user: User | None) -> dict[int, Participation]:
+    """The caller's participation per event, in one query for a whole page."""
+    if user is None or not events:
+        return {}
+    rows = Participation.objects.filter(user=user, event_id__in=[e.pk for e in events])
+    return {p.event_id: p for p in rows}
+
+
+def participant_list(*, event: Event) -> QuerySet[Participation]:
+    return event.participations.select_related("user").order_by("status", "registered_at", "id")
+
+
+def event_stats(*, event: Event) -> dict[str, object]:
+    by_status = dict(event.participations.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {
+        "participants_by_status": {status: by_status.get(status, 0) for status in Participation.Status.values},
+        "checked_in": event.participations.filter(checked_in_at__isnull=False).count(),
+        "spots_left": max(event.max_participants - sum(by_status.get(s, 0) for s in Participation.HOLDS_SPOT), 0),
+    }
