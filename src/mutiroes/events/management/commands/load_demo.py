@@ -63,5 +63,6 @@ class Command(BaseCommand):
                 category=categories[slug], organizer=users[organiser], address=address, city=city, state=state,
                 latitude=lat, longitude=lng, start_date=start, end_date=start + timedelta(hours=hours),
                 registration_deadline=start - timedelta(hours=12), max_participants=capacity,
-                status=Event.Status.PUBLISHED, tools_provided="luvas, sacos", what_to_bring="água, protetor solar, boné",
+                status=Event.Status.PUBLISHED, tools_provided="luvas, sacos",
+                what_to_bring="água, protetor solar, boné",
             )  # fmt: skip
