@@ -1,12 +1,19 @@
-"""The `mutiroes` command: `mutiroes dev` runs the embedded platform; anything else is a Django command."""
+"""The `mutiroes` command. One image, many commands:
 
+- ``mutiroes dev``: the embedded platform (SQLite, in-process worker, e-mails to files), no servers needed;
+- ``mutiroes serve``: the API under gunicorn; ``mutiroes worker``: Dramatiq workers;
+- ``mutiroes dashboard``: the Dramatiq dashboard (staff only) on port 5555;
+- anything else is a Django management command (``mutiroes migrate``, ``mutiroes createsuperuser``).
+"""
+
+import argparse
 import os
 import sys
 
+SETTINGS = "mutiroes.config.settings"
+
 
 def _dev(argv: list[str]) -> None:
-    import argparse
-
     parser = argparse.ArgumentParser(prog="mutiroes dev", description="Run the embedded platform (no servers needed).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -18,20 +25,74 @@ def _dev(argv: list[str]) -> None:
     from django.core.management import call_command
 
     django.setup()
-    print(f"Mutirões (embedded) — data in {settings.DATA_DIR}")
+    print(f"Mutirões ({settings.MODE}) — data in {settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
     if not args.no_demo:
         call_command("load_demo")
+    if settings.EMBEDDED_WORKER:
+        _start_embedded_worker()
     base = f"http://{args.host}:{args.port}"
-    print(f"API      {base}/api/v1/\nDocs     {base}/api/docs\nAdmin    {base}/admin/\nHealth   {base}/health\n")
+    print(f"API      {base}/api/v1/\nDocs     {base}/api/docs\nAdmin    {base}/admin/\nHealth   {base}/health")
+    if settings.EMBEDDED:
+        print(f"E-mails  {settings.EMAIL_FILE_PATH}")
+    print()
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
 
 
+def _start_embedded_worker() -> None:
+    from django.conf import settings
+    from dramatiq import Worker
+
+    import mutiroes.actors  # noqa: F401 - declares the actors on the broker
+    from mutiroes.infra.broker import get_broker
+    from mutiroes.notifications.outbox import RelayLoop
+
+    Worker(get_broker(), worker_threads=2).start()
+    RelayLoop(settings.OUTBOX_RELAY_INTERVAL_S).start()
+
+
+def _exec(argv: list[str]) -> None:
+    # exec: signals (SIGTERM on deploy) reach the server or worker master directly.
+    os.execvp(argv[0], argv)  # noqa: S606 - fixed argv built above, no shell
+
+
+def _worker(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="mutiroes worker", description="Run Dramatiq worker processes.")
+    parser.add_argument("--processes", "-p", type=int, default=2)
+    parser.add_argument("--threads", "-t", type=int, default=4)
+    parser.add_argument("--queues", "-Q", nargs="*", help="only these queues (default: all)")
+    args = parser.parse_args(argv)
+    command = [sys.executable, "-m", "dramatiq", "mutiroes.actors.boot", "--processes", str(args.processes),
+               "--threads", str(args.threads)]  # fmt: skip
+    if args.queues:
+        command += ["--queues", *args.queues]
+    _exec(command)
+
+
+def _gunicorn(prog: str, default_port: int, argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    parser.add_argument("--workers", "-w", type=int, default=4)
+    parser.add_argument("--timeout", type=int, default=30)
+    args = parser.parse_args(argv)
+    _exec([sys.executable, "-m", "gunicorn", "mutiroes.config.wsgi:application", "--bind", f"{args.host}:{args.port}",
+           "--workers", str(args.workers), "--timeout", str(args.timeout), "--access-logfile", "-"])  # fmt: skip
+
+
+COMMANDS = {
+    "dev": _dev,
+    "worker": _worker,
+    "serve": lambda argv: _gunicorn("mutiroes serve", 8000, argv),
+    "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv),
+}
+
+
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutiroes.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     argv = sys.argv[1:]
-    if argv and argv[0] == "dev":
-        _dev(argv[1:])
+    if argv and argv[0] in COMMANDS:
+        COMMANDS[argv[0]](argv[1:])
         return
     from django.core.management import execute_from_command_line
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
-from mutiroes.api import health
+from mutiroes.api import dashboard, health
 from mutiroes.api.main import api
 
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("readiness", health.readiness, name="readiness"),
     path("health", health.health, name="health"),
     path("admin/", admin.site.urls),
+    re_path(r"^dashboard/(?P<path>.*)$", dashboard.dashboard, name="dashboard"),
 ]
 
 if settings.EMBEDDED:

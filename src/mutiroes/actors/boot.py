@@ -1,0 +1,15 @@
+"""Entry module for `dramatiq` worker processes: Django first, then the broker and the actors."""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutiroes.config.settings")
+django.setup()
+
+import mutiroes.actors  # noqa: E402, F401
+from mutiroes.actors.relay import OutboxRelay  # noqa: E402
+from mutiroes.infra.broker import get_broker  # noqa: E402
+
+get_broker().add_middleware(OutboxRelay())
+broker = get_broker()

@@ -1,0 +1,86 @@
+"""The Dramatiq broker, built once from settings before any actor module is imported.
+
+``BROKER_URL`` picks the transport: ``stub://`` (embedded mode and unit tests: in-process, with a
+worker started by the process itself), ``redis://`` (optionally through Sentinel when
+``REDIS_SENTINELS`` is set) or ``amqp://`` (RabbitMQ).
+"""
+
+import logging
+import threading
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_broker: dramatiq.Broker | None = None
+
+
+def _middleware(config: dict) -> list:
+    from mutiroes.infra.worker_middleware import DatabaseConnections
+
+    return [
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        CurrentMessage(),
+        # At most 3 attempts in all (1 + 2 retries), exponential backoff between them.
+        Retries(max_retries=2, min_backoff=config["min_backoff_ms"], max_backoff=config["max_backoff_ms"]),
+        DatabaseConnections(),
+    ]
+
+
+def _redis_broker(config: dict, middleware: list) -> dramatiq.Broker:
+    from dramatiq.brokers.redis import RedisBroker
+
+    from mutiroes.infra.redis import redis_client
+
+    client = redis_client(config["url"], purpose="broker")
+    return RedisBroker(
+        client=client,
+        middleware=middleware,
+        namespace=config["namespace"],
+        # A dead worker's unacked messages are requeued by maintenance once its heartbeat is this old;
+        # maintenance must run often enough on idle queues too (dramatiq #527), hence the high chance.
+        heartbeat_timeout=config["heartbeat_timeout_ms"],
+        maintenance_chance=config["maintenance_chance"],
+        dead_message_ttl=config["dead_message_ttl_ms"],
+    )
+
+
+def build_broker(config: dict) -> dramatiq.Broker:
+    url: str = config["url"]
+    middleware = _middleware(config)
+    if url.startswith("stub://"):
+        return StubBroker(middleware=middleware)
+    if url.startswith(("redis://", "rediss://", "sentinel://")):
+        return _redis_broker(config, middleware)
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url, middleware=middleware)
+    raise ValueError(f"unsupported BROKER_URL scheme: {url.split(':', 1)[0]}")
+
+
+def get_broker() -> dramatiq.Broker:
+    """The process's broker, created from settings on first use and installed as Dramatiq's global."""
+    global _broker
+    with _lock:
+        if _broker is None:
+            from django.conf import settings
+
+            _broker = build_broker(settings.DRAMATIQ)
+            dramatiq.set_broker(_broker)
+            logger.info("dramatiq broker: %s", type(_broker).__name__)
+        return _broker

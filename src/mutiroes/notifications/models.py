@@ -1,0 +1,81 @@
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """A job a committed transaction asked for, waiting to be handed to the broker.
+
+    Written in the same transaction as the change that causes it, so a broker outage can delay a job
+    but never lose it; the relay marks it once the broker accepted it.
+    """
+
+    actor_name = models.CharField(max_length=100)
+    queue_name = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(relayed_at__isnull=True), name="outbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}({self.kwargs}) {'relayed' if self.relayed_at else 'pending'}"
+
+
+class EmailDelivery(models.Model):
+    """One row per e-mail the platform means to send; its UNIQUE key makes redelivered jobs harmless."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration"
+        REMINDER = "reminder"
+        UPDATE = "update"
+        CANCELLATION = "cancellation"
+        WAITLIST_PROMOTED = "waitlist_promoted"
+        BADGE_EARNED = "badge_earned"
+        MONTHLY_REPORT = "monthly_report"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SKIPPED = "skipped"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # 0 when the e-mail is about no event: NULLs would be distinct and defeat the UNIQUE key.
+    event_id = models.BigIntegerField(default=0)
+    user_id = models.BigIntegerField()
+    # Distinguishes repeatable kinds: the event version for updates, the badge for awards, "2026-11" for reports.
+    period = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    recipient = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "event_id", "user_id", "period"], name="email_delivery_key_unique")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} e-mail for user {self.user_id} (event {self.event_id}, {self.period or '-'}): {self.status}"
+        )
+
+
+class ReminderRun(models.Model):
+    """The bulk reminder of one event happens once; this row is its key."""
+
+    event_id = models.BigIntegerField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    enqueued = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"reminders for event {self.event_id}"

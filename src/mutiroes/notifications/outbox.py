@@ -1,0 +1,136 @@
+"""Transactional outbox: jobs are rows written with the change that causes them, then relayed to the broker.
+
+``outbox_add`` must be called inside the transaction of the change. After commit the row is handed to
+the broker at once (fast path); if the broker is down the row waits and ``relay_pending`` (a loop in
+every worker process, and in the embedded server) sends it later. A row may be relayed twice if a
+process dies between enqueue and marking: the actors are idempotent, so that is harmless.
+"""
+
+import logging
+import threading
+import uuid
+from functools import partial
+from typing import Any
+
+import dramatiq
+from django.db import transaction
+
+from mutiroes.core import clock
+from mutiroes.infra.broker import get_broker
+from mutiroes.notifications.jobs import QUEUES
+from mutiroes.notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+RELAY_BATCH = 500
+
+
+def outbox_add(actor_name: str, **kwargs: Any) -> OutboxMessage:
+    row = OutboxMessage.objects.create(actor_name=actor_name, queue_name=QUEUES[actor_name], kwargs=kwargs)
+    transaction.on_commit(partial(_relay_one, row.pk))
+    return row
+
+
+def outbox_add_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
+    """Many jobs in one INSERT, relayed in batches after commit."""
+    rows = [OutboxMessage(actor_name=actor_name, queue_name=QUEUES[actor_name], kwargs=kw) for kw in kwargs_list]
+    OutboxMessage.objects.bulk_create(rows, batch_size=1000)
+    if rows:
+        transaction.on_commit(_relay_quietly)
+    return len(rows)
+
+
+def _relay_quietly() -> None:
+    try:
+        relay_pending()
+    except Exception as exc:  # noqa: BLE001 - the periodic relay retries
+        logger.warning("outbox relay after commit failed: %s", exc)
+
+
+def _message(row: OutboxMessage) -> dramatiq.Message:
+    # Deterministic id: a row relayed twice yields the same message id in the broker's logs.
+    message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mutiroes:outbox:{row.pk}"))
+    return dramatiq.Message(
+        queue_name=row.queue_name, actor_name=row.actor_name, args=(), kwargs=row.kwargs, options={},
+        message_id=message_id,
+    )  # fmt: skip
+
+
+def enqueue_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
+    """Enqueue a batch directly (worker side). Sequential: Dramatiq has no public batch enqueue."""
+    broker = get_broker()
+    broker.declare_queue(QUEUES[actor_name])
+    for kwargs in kwargs_list:
+        broker.enqueue(
+            dramatiq.Message(queue_name=QUEUES[actor_name], actor_name=actor_name, args=(), kwargs=kwargs, options={})
+        )
+    return len(kwargs_list)
+
+
+def _relay_one(row_id: int) -> None:
+    try:
+        with transaction.atomic():
+            row = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=row_id, relayed_at=None).first()
+            if row is not None:
+                _send(row)
+    except Exception as exc:  # noqa: BLE001 - the sweep retries; the request that wrote the row already succeeded
+        logger.warning("outbox row %s left for the relay: %s", row_id, exc)
+
+
+def _send(row: OutboxMessage) -> None:
+    broker = get_broker()
+    try:
+        broker.declare_queue(row.queue_name)  # the stub broker refuses undeclared queues
+        message = broker.enqueue(_message(row))
+    except Exception as exc:
+        OutboxMessage.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=str(exc)[:1000])
+        raise
+    row.relayed_at = clock.now()
+    row.message_id = message.message_id
+    row.attempts += 1
+    row.save(update_fields=["relayed_at", "message_id", "attempts"])
+
+
+def relay_pending(*, limit: int = RELAY_BATCH) -> int:
+    """Hand up to ``limit`` waiting rows to the broker, oldest first; returns how many were sent."""
+    sent = 0
+    with transaction.atomic():
+        # skip_locked: several relays (one per worker process) share the work without blocking each other.
+        rows = OutboxMessage.objects.select_for_update(skip_locked=True).filter(relayed_at=None).order_by("id")[:limit]
+        for row in rows:
+            try:
+                _send(row)
+            except Exception as exc:  # noqa: BLE001 - the broker is down: stop here, keep the rest waiting
+                logger.warning("outbox relay stopped at row %s: %s", row.pk, exc)
+                break
+            sent += 1
+    return sent
+
+
+class RelayLoop:
+    """A daemon thread relaying the outbox every ``interval`` seconds until stopped."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+
+    def start(self) -> "RelayLoop":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _run(self) -> None:
+        from django.db import close_old_connections
+
+        while not self._stop.is_set():
+            try:
+                while relay_pending() == RELAY_BATCH and not self._stop.is_set():
+                    pass  # a full batch means more are waiting
+            except Exception:  # noqa: BLE001 - keep relaying after a database hiccup
+                logger.exception("outbox relay failed")
+            finally:
+                close_old_connections()
+            self._stop.wait(self.interval)

@@ -1,0 +1,153 @@
+"""E-mail notifications: one delivery row per (kind, event, user, period), sent at most once.
+
+The delivery row is locked while the message goes out, so two copies of the same job (a redelivery
+racing the original) cannot both send. The one gap no database can close: the SMTP server accepts
+the message and the process dies before the row is marked sent; the retry then sends it again.
+"""
+
+import logging
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from mutiroes.accounts import selectors as account_selectors
+from mutiroes.accounts.models import User
+from mutiroes.core import clock
+from mutiroes.events.calendar import event_ics
+from mutiroes.events.models import Event, Participation
+from mutiroes.notifications import jobs, outbox
+from mutiroes.notifications.models import EmailDelivery, ReminderRun
+
+logger = logging.getLogger(__name__)
+Kind = EmailDelivery.Kind
+SUBJECTS = {
+    Kind.REGISTRATION: "Inscrição no mutirão: {title}",
+    Kind.REMINDER: "Lembrete: {title} começa em breve",
+    Kind.UPDATE: "Mudança no mutirão: {title}",
+    Kind.CANCELLATION: "Mutirão cancelado: {title}",
+    Kind.WAITLIST_PROMOTED: "Abriu uma vaga: {title}",
+    Kind.BADGE_EARNED: "Nova conquista: {badge_name}",
+    Kind.MONTHLY_REPORT: "Relatório de impacto {period}",
+}
+REMINDER_BATCH = 500
+
+
+def email_enqueue(*, kind: str, user_id: int, event_id: int = 0, period: str = "") -> None:
+    """Ask for an e-mail from inside a transaction: it is sent only if that transaction commits."""
+    outbox.outbox_add(jobs.SEND_EVENT_NOTIFICATION_EMAIL, event_id=event_id, user_id=user_id, kind=kind, period=period)
+
+
+def emails_enqueue_many(*, kind: str, user_ids: list[int], event_id: int, period: str = "") -> None:
+    for user_id in user_ids:
+        email_enqueue(kind=kind, user_id=user_id, event_id=event_id, period=period)
+
+
+def _context(kind: str, user: User, event: Event | None, period: str) -> dict[str, Any] | None:
+    context: dict[str, Any] = {"user": user, "event": event, "period": period}
+    if event is not None:
+        participation = Participation.objects.filter(event=event, user=user).first()
+        context["participation_status"] = participation.status if participation else None
+        if kind in (Kind.REGISTRATION, Kind.REMINDER, Kind.WAITLIST_PROMOTED) and (
+            participation is None or not participation.is_active or event.status != Event.Status.PUBLISHED
+        ):
+            return None  # the reason for the e-mail is gone (left, cancelled) by the time the job runs
+    if kind == Kind.BADGE_EARNED:
+        from mutiroes.accounts.models import Badge
+
+        badge = Badge.objects.filter(slug=period).first()
+        if badge is None:
+            return None
+        context |= {"badge_name": badge.name, "badge_description": badge.description}
+    if kind == Kind.MONTHLY_REPORT:
+        from mutiroes.impact.models import MonthlyImpactReport
+
+        year, month = (int(part) for part in period.split("-"))
+        report = MonthlyImpactReport.objects.filter(year=year, month=month).first()
+        if report is None:
+            return None
+        context |= {"year": year, "month": month, "totals": list(report.totals.items())}
+    return context
+
+
+def _build(kind: str, user: User, event: Event | None, context: dict[str, Any]) -> EmailMultiAlternatives:
+    subject = SUBJECTS[Kind(kind)].format(title=event.title if event else "", **{
+        k: v for k, v in context.items() if k in ("badge_name", "period")
+    })  # fmt: skip
+    context["subject"] = subject
+    with translation.override("pt-br"):
+        text = render_to_string(f"notifications/email/{kind}.txt", context)
+        html = render_to_string(f"notifications/email/{kind}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    message.attach_alternative(html, "text/html")
+    if kind == Kind.REGISTRATION and event is not None:
+        message.attach("mutirao.ics", event_ics(event), "text/calendar")
+    return message
+
+
+def notification_send(*, event_id: int, user_id: int, kind: str, period: str = "") -> str:
+    """Send one notification unless it was already sent or is no longer wanted; returns the row's status."""
+    if kind not in Kind.values:
+        logger.error("unknown notification kind %r (user %s, event %s)", kind, user_id, event_id)
+        return EmailDelivery.Status.SKIPPED
+    with transaction.atomic():
+        delivery, _ = EmailDelivery.objects.get_or_create(
+            kind=kind, event_id=event_id or 0, user_id=user_id, period=period
+        )
+        delivery = EmailDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if delivery.status != EmailDelivery.Status.PENDING:
+            return delivery.status  # a redelivered job: already done
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        event = Event.objects.filter(pk=event_id).first() if event_id else None
+        context = None
+        if (
+            user is not None
+            and user.email
+            and (event is not None or not event_id)
+            and account_selectors.notification_allowed(user_id=user_id, kind=kind)
+        ):
+            context = _context(kind, user, event, period)
+        if context is None:
+            delivery.status = EmailDelivery.Status.SKIPPED
+            delivery.save(update_fields=["status"])
+            logger.info("%s e-mail for user %s event %s skipped", kind, user_id, event_id)
+            return delivery.status
+        message = _build(kind, user, event, context)
+        message.send()
+        delivery.status = EmailDelivery.Status.SENT
+        delivery.recipient, delivery.subject = user.email, message.subject[:300]
+        delivery.attempts += 1
+        delivery.sent_at = clock.now()
+        delivery.save(update_fields=["status", "recipient", "subject", "attempts", "sent_at"])
+    logger.info("%s e-mail sent to user %s for event %s", kind, user_id, event_id)
+    return delivery.status
+
+
+def reminders_fan_out(*, event_id: int) -> int:
+    """Enqueue one reminder per confirmed participant, once per event, in bounded memory."""
+    run, _ = ReminderRun.objects.get_or_create(event_id=event_id)
+    if run.finished_at is not None:
+        return 0
+    if not Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED).exists():
+        return 0
+    user_ids = (
+        Participation.objects.filter(event_id=event_id, status=Participation.Status.CONFIRMED)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .iterator(chunk_size=REMINDER_BATCH)
+    )
+    enqueued = 0
+    # A crash midway re-runs the whole fan-out; the delivery keys make the repeats no-ops.
+    while batch := list(islice(user_ids, REMINDER_BATCH)):
+        outbox.enqueue_many(
+            jobs.SEND_EVENT_NOTIFICATION_EMAIL,
+            [{"event_id": event_id, "user_id": user_id, "kind": Kind.REMINDER, "period": ""} for user_id in batch],
+        )
+        enqueued += len(batch)
+    ReminderRun.objects.filter(pk=run.pk).update(finished_at=clock.now(), enqueued=enqueued)
+    logger.info("reminders for event %s: %s enqueued", event_id, enqueued)
+    return enqueued
