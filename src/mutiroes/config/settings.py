@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "mutiroes.core",
     "mutiroes.accounts",
     "mutiroes.events",
+    "mutiroes.notifications",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,33 @@ NINJA_JWT = {
 }
 
 LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
+
+# Redis: by URL, or through Sentinel when REDIS_SENTINELS=host:port,... is set.
+REDIS_URL = _env("REDIS_URL")
+REDIS_SENTINELS = [
+    (host, int(port)) for host, _, port in (item.rpartition(":") for item in _env_list("REDIS_SENTINELS"))
+]
+REDIS_SENTINEL_MASTER = _env("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_SOCKET_TIMEOUT_S = float(_env("REDIS_SOCKET_TIMEOUT_S", "2") or 2)
+REDIS_RETRIES = int(_env("REDIS_RETRIES", "1") or 1)
+
+# Background jobs (Dramatiq). Embedded mode: a stub broker with a worker inside the process.
+BROKER_URL = _env("BROKER_URL", "stub://" if EMBEDDED else REDIS_URL)
+if BROKER_URL is None:
+    raise ImproperlyConfigured("BROKER_URL (or REDIS_URL) is required when MUTIROES_MODE=distributed")
+DRAMATIQ = {
+    "url": BROKER_URL,
+    "namespace": _env("DRAMATIQ_NAMESPACE", "dramatiq"),
+    "heartbeat_timeout_ms": int(_env("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", "15000") or 15000),
+    "maintenance_chance": int(_env("DRAMATIQ_MAINTENANCE_CHANCE", "100000") or 100000),  # per million commands
+    "dead_message_ttl_ms": int(_env("DRAMATIQ_DEAD_MESSAGE_TTL_MS", str(7 * 24 * 3600 * 1000)) or 0),
+    "min_backoff_ms": int(_env("DRAMATIQ_MIN_BACKOFF_MS", "5000") or 5000),
+    "max_backoff_ms": int(_env("DRAMATIQ_MAX_BACKOFF_MS", "300000") or 300000),
+}
+# The relay hands outbox rows to the broker every few seconds (besides right after each commit).
+OUTBOX_RELAY_INTERVAL_S = float(_env("OUTBOX_RELAY_INTERVAL_S", "2") or 2)
+# Embedded mode runs the worker (and relay) inside `mutiroes dev`.
+EMBEDDED_WORKER = _env_bool("EMBEDDED_WORKER", EMBEDDED)
 
 LOGGING = {
     "version": 1,

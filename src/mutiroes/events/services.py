@@ -9,7 +9,7 @@ from django.db import transaction
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, ValidationFailed
-from mutiroes.events import selectors
+from mutiroes.events import notify, selectors
 from mutiroes.events.models import Category, Event, Participation
 
 logger = logging.getLogger(__name__)
@@ -80,8 +80,11 @@ def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Ev
         setattr(event, name, value)
     event.save()
     if "max_participants" in changes or "requires_approval" in changes:
-        _promote_waitlisted(event)
-    return event, NOTIFIABLE_FIELDS & set(changes)
+        notify.promoted(_promote_waitlisted(event))
+    notifiable = NOTIFIABLE_FIELDS & set(changes)
+    if notifiable and event.status == Event.Status.PUBLISHED:
+        notify.changed(event)
+    return event, notifiable
 
 
 @transaction.atomic
@@ -110,6 +113,7 @@ def event_cancel(*, event_id: int, user: User) -> tuple[Event, list[int]]:
     event.cancelled_at = clock.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
     notified = list(event.participations.filter(status__in=Participation.ACTIVE).values_list("user_id", flat=True))
+    notify.cancelled(event, notified)
     return event, notified
 
 
@@ -172,6 +176,7 @@ def participation_join(
             setattr(existing, name, value)
         existing.save()
         participation = existing
+    notify.registered(participation)
     logger.info("user %s joined event %s as %s", user.pk, event.pk, status)
     return participation, True
 
@@ -206,7 +211,9 @@ def participation_leave(*, event_id: int, user: User) -> tuple[Participation, li
         raise InvalidState(f"the event is {event.status}", code="event_closed")
     participation.status = Participation.Status.CANCELLED
     participation.save(update_fields=["status", "updated_at"])
-    return participation, _promote_waitlisted(event)
+    promoted = _promote_waitlisted(event)
+    notify.promoted(promoted)
+    return participation, promoted
 
 
 @transaction.atomic
@@ -230,9 +237,16 @@ def participation_set_status(
             raise InvalidState(f"a {participation.status} registration cannot be rejected", code="not_rejectable")
     else:
         raise ValidationFailed("status must be confirmed or rejected", status="must be confirmed or rejected")
-    participation.status = status
+    previous, participation.status = participation.status, status
     participation.save(update_fields=["status", "updated_at"])
-    return participation, _promote_waitlisted(event)
+    if status == Participation.Status.CONFIRMED and previous in (
+        Participation.Status.PENDING,
+        Participation.Status.WAITLISTED,
+    ):
+        notify.registered(participation)
+    promoted = _promote_waitlisted(event)
+    notify.promoted(promoted)
+    return participation, promoted
 
 
 @transaction.atomic
@@ -265,4 +279,35 @@ def participation_check_in(
     if participation.checked_in_at is None:
         participation.checked_in_at = now
         participation.save(update_fields=["checked_in_at", "updated_at"])
+        notify.checked_in(participation)
     return participation
+
+
+@transaction.atomic
+def events_complete_expired() -> list[int]:
+    """Published events whose end has passed become completed; returns their ids.
+
+    Their checked-in participants' statistics (and then badges) are recomputed through the outbox,
+    in this same transaction, so a crash cannot complete events without scheduling the follow-ups.
+    """
+    from mutiroes.notifications import jobs, outbox
+
+    now = clock.now()
+    expired = list(
+        Event.objects.select_for_update(skip_locked=True)
+        .filter(status=Event.Status.PUBLISHED, end_date__lt=now)
+        .values_list("pk", flat=True)
+    )
+    if not expired:
+        return []
+    Event.objects.filter(pk__in=expired).update(status=Event.Status.COMPLETED, updated_at=now)
+    user_ids = (
+        Participation.objects.filter(event_id__in=expired, checked_in_at__isnull=False)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    organizer_ids = Event.objects.filter(pk__in=expired).values_list("organizer_id", flat=True).distinct()
+    people = sorted(set(user_ids) | set(organizer_ids))
+    outbox.outbox_add_many(jobs.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in people])
+    logger.info("completed %s expired events; statistics queued for %s users", len(expired), len(people))
+    return expired
