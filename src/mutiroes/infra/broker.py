@@ -73,6 +73,14 @@ def build_broker(config: dict) -> dramatiq.Broker:
     raise ValueError(f"unsupported BROKER_URL scheme: {url.split(':', 1)[0]}")
 
 
+def install_broker(broker: dramatiq.Broker) -> None:
+    """Replace the process's broker (system tests switch a test process from the stub to a real Redis)."""
+    global _broker
+    with _lock:
+        _broker = broker
+        dramatiq.set_broker(broker)
+
+
 def get_broker() -> dramatiq.Broker:
     """The process's broker, created from settings on first use and installed as Dramatiq's global."""
     global _broker
