@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
@@ -136,7 +137,8 @@ def _admission_status(*, event: Event, user: User, now: datetime) -> str:
     if now > deadline:
         raise InvalidState("the registration deadline has passed", code="registration_closed")
     if event.min_age is not None or event.max_age is not None:
-        age = user.profile.age_on(event.start_date.date())
+        # The event's day where it happens (TIME_ZONE), not in UTC: 22:30 in São Paulo is tomorrow in UTC.
+        age = user.profile.age_on(timezone.localdate(event.start_date))
         if age is None:
             raise InvalidState(
                 "this event has an age limit: add your birth date to your profile", code="birth_date_required"
