@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "mutiroes.core",
     "mutiroes.accounts",
     "mutiroes.events",
+    "mutiroes.impact",
     "mutiroes.notifications",
 ]
 
