@@ -42,6 +42,10 @@ UF_CHOICES = [
 ]
 
 
+# The inactive account that keeps the events of organisers who erased their accounts (accounts/lgpd.py).
+PLACEHOLDER_USERNAME = "usuario-removido"
+
+
 class User(AbstractUser):
     email = models.EmailField("e-mail", max_length=254)
 
@@ -73,3 +77,133 @@ class Profile(TimeStampedModel):
             return None
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class NotificationKind(models.TextChoices):
+    """E-mail kinds a user can switch off; the values match notifications' EmailDelivery.Kind."""
+
+    REGISTRATION = "registration"
+    REMINDER = "reminder"
+    UPDATE = "update"
+    CANCELLATION = "cancellation"
+    BADGE_EARNED = "badge_earned"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+
+
+REMINDER_LEAD_HOURS_MIN = 1
+REMINDER_LEAD_HOURS_MAX = 168
+REMINDER_LEAD_HOURS_DEFAULT = 24
+
+
+class NotificationSettings(TimeStampedModel):
+    """Per-user e-mail preferences: one toggle per kind (``email_<kind>``) and the reminder lead time."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_settings")
+    email_registration = models.BooleanField(default=True)
+    email_reminder = models.BooleanField(default=True)
+    email_update = models.BooleanField(default=True)
+    email_cancellation = models.BooleanField(default=True)
+    email_badge_earned = models.BooleanField(default=True)
+    email_waitlist_promoted = models.BooleanField(default=True)
+    reminder_lead_hours = models.PositiveSmallIntegerField(default=REMINDER_LEAD_HOURS_DEFAULT)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    reminder_lead_hours__gte=REMINDER_LEAD_HOURS_MIN, reminder_lead_hours__lte=REMINDER_LEAD_HOURS_MAX
+                ),
+                name="notification_reminder_lead_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user}"
+
+    def allows(self, kind: str) -> bool:
+        return bool(getattr(self, f"email_{kind}", True))
+
+
+# Quantities a badge criterion can be measured in; each is a column of UserStats with the same name.
+class Criterion(models.TextChoices):
+    EVENTS_ATTENDED = "events_attended", "eventos com presença"
+    HOURS_VOLUNTEERED = "hours_volunteered", "horas de voluntariado"
+    EVENTS_ORGANIZED = "events_organized", "eventos organizados"
+    TREES_PLANTED = "trees_planted", "árvores plantadas"
+    TRASH_KG = "trash_kg", "kg de resíduos coletados"
+    RECYCLABLE_KG = "recyclable_kg", "kg de recicláveis"
+    AREA_M2 = "area_m2", "m² recuperados"
+    CO2E_KG = "co2e_kg", "kg de CO2e evitados"
+
+
+def _quantity() -> models.DecimalField:
+    return models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+
+class UserStats(models.Model):
+    """A user's totals, recomputed from participations, organised events and reports (see accounts/stats.py)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="stats")
+    events_attended = models.PositiveIntegerField(default=0)
+    hours_volunteered = _quantity()
+    events_organized = models.PositiveIntegerField(default=0)
+    trees_planted = _quantity()
+    trash_kg = _quantity()
+    recyclable_kg = _quantity()
+    area_m2 = _quantity()
+    co2e_kg = _quantity()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "user stats"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    hours_volunteered__gte=0,
+                    trees_planted__gte=0,
+                    trash_kg__gte=0,
+                    recyclable_kg__gte=0,
+                    area_m2__gte=0,
+                    co2e_kg__gte=0,
+                ),
+                name="user_stats_non_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"stats of user {self.user_id}"
+
+
+class Badge(models.Model):
+    """Catalogue entry: earned once the user's ``criterion`` total reaches ``threshold``."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    description = models.CharField(max_length=300)
+    criterion = models.CharField(max_length=20, choices=Criterion.choices)
+    threshold = models.DecimalField(max_digits=14, decimal_places=2)
+    icon = models.CharField(max_length=40, help_text="icon name for the frontend (e.g. 'sprout')")
+    # Retire a badge instead of deleting it: awarded badges keep pointing at their catalogue entry.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["criterion", "threshold", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(threshold__gt=0), name="badge_threshold_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserBadge(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="badges")
+    badge = models.ForeignKey(Badge, on_delete=models.PROTECT, related_name="awards")
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["awarded_at", "id"]
+        # The key that makes awarding idempotent: concurrent or repeated runs insert a badge once.
+        constraints = [models.UniqueConstraint(fields=["user", "badge"], name="user_badge_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.badge_id} awarded to user {self.user_id}"

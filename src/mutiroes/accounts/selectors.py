@@ -1,7 +1,9 @@
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from mutiroes.accounts.models import User
+from mutiroes.accounts.models import Badge, NotificationKind, NotificationSettings, User, UserBadge
 from mutiroes.core.exceptions import NotFound
+from mutiroes.events import selectors as event_selectors
+from mutiroes.events.models import Event, Participation
 
 
 def user_get_by_login(*, login: str) -> User | None:
@@ -22,3 +24,47 @@ def user_public_profile_get(*, username: str, viewer: User | None) -> User:
 
 def active_user_exists(*, user_id: object) -> bool:
     return isinstance(user_id, int) and User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def notification_settings_get(*, user: User) -> NotificationSettings:
+    """The user's settings; the defaults if the row is missing (the signal and a migration create it)."""
+    return NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
+
+
+def notification_allowed(*, user_id: int, kind: str) -> bool:
+    """May the platform send this user an e-mail of this kind? Called by the e-mail job before sending.
+
+    Kinds with a toggle (NotificationKind) follow the user's setting; other kinds (e.g. monthly_report,
+    account e-mails) cannot be switched off. Nobody e-mails a missing or deactivated account.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).select_related("notification_settings").first()
+    if user is None:
+        return False
+    if kind not in NotificationKind.values:
+        return True
+    settings = getattr(user, "notification_settings", None)
+    return settings is None or settings.allows(kind)
+
+
+def badge_catalogue() -> QuerySet[Badge]:
+    return Badge.objects.filter(is_active=True)
+
+
+def user_badge_list(*, user_id: int) -> QuerySet[UserBadge]:
+    return UserBadge.objects.filter(user_id=user_id).select_related("badge").order_by("awarded_at", "id")
+
+
+def user_event_list(*, user: User, role: str) -> QuerySet[Event]:
+    """The caller's events, newest first. organizer: all they organise, drafts included. participant: events
+    where their registration is active (confirmed, pending, waitlisted) or where they checked in."""
+    if role == "organizer":
+        queryset = Event.objects.filter(organizer=user)
+    elif role == "participant":
+        mine = Participation.objects.filter(event=OuterRef("pk"), user=user).filter(
+            Q(status__in=Participation.ACTIVE) | Q(checked_in_at__isnull=False)
+        )
+        queryset = Event.objects.filter(Exists(mine)).exclude(status=Event.Status.DRAFT)
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    # The events app's own annotation, so participants_count means the same everywhere.
+    return event_selectors._with_counts(queryset).order_by("-start_date", "-id")

@@ -5,7 +5,15 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from mutiroes.accounts.models import Profile, User
+from mutiroes.accounts.models import (
+    PLACEHOLDER_USERNAME,
+    REMINDER_LEAD_HOURS_MAX,
+    REMINDER_LEAD_HOURS_MIN,
+    NotificationKind,
+    NotificationSettings,
+    Profile,
+    User,
+)
 from mutiroes.core.exceptions import Conflict, ValidationFailed
 
 PROFILE_FIELDS = {"birth_date", "phone", "city", "state", "bio", "interests", "is_public", "show_city", "show_stats"}
@@ -22,7 +30,7 @@ def user_register(
     birth_date: date | None = None,
 ) -> User:
     email = email.strip()
-    if User.objects.filter(username__iexact=username).exists():
+    if username.lower() == PLACEHOLDER_USERNAME or User.objects.filter(username__iexact=username).exists():
         raise Conflict("username already taken", code="username_taken", field="username")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("e-mail already registered", code="email_taken", field="email")
@@ -57,3 +65,24 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     if profile_changes:
         profile.save(update_fields=[*profile_changes, "updated_at"])
     return user
+
+
+@transaction.atomic
+def notification_settings_update(
+    *, user: User, email: dict[str, bool], reminder_lead_hours: int
+) -> NotificationSettings:
+    """Replace the user's e-mail toggles (one per NotificationKind) and reminder lead time."""
+    unknown = set(email) - set(NotificationKind.values)
+    missing = set(NotificationKind.values) - set(email)
+    if unknown or missing:
+        raise ValidationFailed("one toggle per notification kind", email=f"expected exactly {NotificationKind.values}")
+    if not REMINDER_LEAD_HOURS_MIN <= reminder_lead_hours <= REMINDER_LEAD_HOURS_MAX:
+        raise ValidationFailed(
+            "reminder lead time out of range",
+            reminder_lead_hours=f"must be between {REMINDER_LEAD_HOURS_MIN} and {REMINDER_LEAD_HOURS_MAX}",
+        )
+    values = {f"email_{kind}": bool(on) for kind, on in email.items()}
+    settings, _ = NotificationSettings.objects.update_or_create(
+        user=user, defaults={**values, "reminder_lead_hours": reminder_lead_hours}
+    )
+    return settings

@@ -1,12 +1,27 @@
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router, Status
 
-from mutiroes.accounts import selectors, services
+from mutiroes.accounts import lgpd, selectors, services, stats
 from mutiroes.api.auth import current_user, jwt, optional_jwt
-from mutiroes.api.schemas.accounts import MeOut, ProfilePatch, PublicProfileOut
+from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.schemas.accounts import (
+    AccountDeleteIn,
+    BadgeOut,
+    ExportOut,
+    MeOut,
+    MyEventsFilters,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+    ProfilePatch,
+    PublicProfileWithStatsOut,
+    UserBadgeOut,
+    UserStatsOut,
+)
 from mutiroes.api.schemas.common import Error
-from mutiroes.api.serializers import me_out, public_profile_out
+from mutiroes.api.schemas.events import EventOut
+from mutiroes.api.serializers import me_out, public_profile_out, with_my_participation
 
+# No route awards badges: only the background jobs call accounts.badges.
 router = Router(tags=["accounts"])
 
 
@@ -21,7 +36,54 @@ def update_me(request: HttpRequest, payload: ProfilePatch) -> dict:
     return me_out(user)
 
 
-@router.get("/users/{username}", response={200: PublicProfileOut, 401: Error, 404: Error}, auth=optional_jwt)
+@router.delete("/users/me", response={204: None, 401: Error, 403: Error, 409: Error, 422: Error}, auth=jwt)
+def delete_me(request: HttpRequest, payload: AccountDeleteIn) -> Status:
+    lgpd.user_delete_account(user=request.auth, password=payload.password)
+    return Status(204, None)
+
+
+@router.get("/users/me/notification-settings", response={200: NotificationSettingsOut, 401: Error}, auth=jwt)
+def get_notification_settings(request: HttpRequest) -> object:
+    return selectors.notification_settings_get(user=request.auth)
+
+
+@router.put(
+    "/users/me/notification-settings", response={200: NotificationSettingsOut, 401: Error, 422: Error}, auth=jwt
+)
+def update_notification_settings(request: HttpRequest, payload: NotificationSettingsIn) -> object:
+    return services.notification_settings_update(
+        user=request.auth, email=payload.email.model_dump(), reminder_lead_hours=payload.reminder_lead_hours
+    )
+
+
+@router.get("/users/me/events", response={200: Page[EventOut], 401: Error, 422: Error}, auth=jwt)
+def list_my_events(request: HttpRequest, filters: Query[MyEventsFilters], page: Query[PageParams]) -> dict:
+    result = paginate(selectors.user_event_list(user=request.auth, role=filters.role), page)
+    with_my_participation(result["items"], request.auth)
+    return result
+
+
+@router.get("/users/me/stats", response={200: UserStatsOut, 401: Error}, auth=jwt)
+def get_my_stats(request: HttpRequest) -> object:
+    return stats.user_stats_current(user_id=request.auth.pk)
+
+
+@router.get("/users/me/badges", response={200: list[UserBadgeOut], 401: Error}, auth=jwt)
+def list_my_badges(request: HttpRequest) -> list:
+    return list(selectors.user_badge_list(user_id=request.auth.pk))
+
+
+@router.get("/users/me/export", response={200: ExportOut, 401: Error}, auth=jwt)
+def export_me(request: HttpRequest) -> dict:
+    return lgpd.user_export(user=request.auth)
+
+
+@router.get("/badges", response={200: list[BadgeOut]}, auth=None)
+def list_badges(request: HttpRequest) -> list:
+    return list(selectors.badge_catalogue())
+
+
+@router.get("/users/{username}", response={200: PublicProfileWithStatsOut, 401: Error, 404: Error}, auth=optional_jwt)
 def get_user_profile(request: HttpRequest, username: str) -> dict:
     user = selectors.user_public_profile_get(username=username[:150], viewer=current_user(request))
-    return public_profile_out(user)
+    return public_profile_out(user) | stats.user_public_achievements(user=user)

@@ -1,10 +1,17 @@
-from datetime import date
-from typing import Annotated, Literal
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import EmailStr, Field, field_validator
 
-from mutiroes.accounts.models import UF_CHOICES
+from mutiroes.accounts.models import (
+    REMINDER_LEAD_HOURS_MAX,
+    REMINDER_LEAD_HOURS_MIN,
+    UF_CHOICES,
+    Criterion,
+    NotificationKind,
+)
 from mutiroes.api.schemas.common import InSchema, Text
 
 UF = Literal[tuple(code for code, _ in UF_CHOICES)]  # type: ignore[valid-type]
@@ -87,3 +94,110 @@ class PublicProfileOut(Schema):
     bio: str
     interests: list[str]
     date_joined: str
+
+
+class EmailTogglesIn(InSchema):
+    registration: bool
+    reminder: bool
+    update: bool
+    cancellation: bool
+    badge_earned: bool
+    waitlist_promoted: bool
+
+
+class NotificationSettingsIn(InSchema):
+    """PUT replaces the whole settings: every toggle and the lead time are required."""
+
+    email: EmailTogglesIn
+    reminder_lead_hours: int = Field(
+        ge=REMINDER_LEAD_HOURS_MIN, le=REMINDER_LEAD_HOURS_MAX, description="hours before the start"
+    )
+
+
+class EmailTogglesOut(Schema):
+    registration: bool
+    reminder: bool
+    update: bool
+    cancellation: bool
+    badge_earned: bool
+    waitlist_promoted: bool
+
+
+class NotificationSettingsOut(Schema):
+    email: EmailTogglesOut
+    reminder_lead_hours: int
+
+    @staticmethod
+    def resolve_email(obj: Any) -> dict[str, bool]:
+        return {kind: getattr(obj, f"email_{kind}") for kind in NotificationKind.values}
+
+
+class UserStatsOut(Schema):
+    events_attended: int = Field(description="events checked in to (cancelled events excluded)")
+    hours_volunteered: Decimal = Field(
+        description="per attended event: the report's volunteer-hours / heads if reported, else the event's duration"
+    )
+    events_organized: int = Field(description="own events that took place (published or completed, ended)")
+    trees_planted: Decimal = Field(description="share of reported totals: total / heads per attended event")
+    trash_kg: Decimal
+    recyclable_kg: Decimal
+    area_m2: Decimal
+    co2e_kg: Decimal
+    computed_at: datetime
+
+
+class BadgeOut(Schema):
+    slug: str
+    name: str
+    description: str
+    criterion: str = Field(description="the UserStats figure measured: " + ", ".join(Criterion.values))
+    criterion_label: str
+    threshold: Decimal = Field(description="earned when the figure reaches this value")
+    icon: str
+
+    @staticmethod
+    def resolve_criterion_label(obj: Any) -> str:
+        return str(Criterion(obj.criterion).label)
+
+
+class UserBadgeOut(Schema):
+    badge: BadgeOut
+    awarded_at: datetime
+
+
+class PublicProfileWithStatsOut(PublicProfileOut):
+    """The public profile; stats and badges only when the user chose to show them (show_stats)."""
+
+    stats: UserStatsOut | None = None
+    badges: list[UserBadgeOut] | None = None
+
+
+class MyEventsFilters(Schema):
+    role: Literal["organizer", "participant"] = Field(
+        "participant",
+        description="organizer: events I organise (drafts included); participant: events I am registered for, "
+        "on the waiting list of, or attended",
+    )
+
+
+class AccountDeleteIn(InSchema):
+    password: Text(128, 1)
+
+
+class ExportOut(Schema):
+    """LGPD: every record held about the caller. Field sets follow the stored records."""
+
+    exported_at: datetime
+    account: dict[str, Any]
+    profile: dict[str, Any] | None
+    notification_settings: dict[str, Any] | None
+    participations: list[dict[str, Any]]
+    organized_events: list[dict[str, Any]]
+    comments: list[dict[str, Any]]
+    photos: list[dict[str, Any]]
+    pledges: list[dict[str, Any]]
+    badges: list[dict[str, Any]]
+    stats: dict[str, Any] | None
+    reports_filed: list[dict[str, Any]]
+    emails: list[dict[str, Any]]
+    other: dict[str, list[dict[str, Any]]] = Field(description="any other record pointing at the account")
