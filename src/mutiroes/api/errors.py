@@ -9,7 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from mutiroes.core.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from mutiroes.core.exceptions import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    UnsupportedMedia,
+    ValidationFailed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +26,8 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (Forbidden, 403),
     (Conflict, 409),
     (ValidationFailed, 422),
+    (TooLarge, 413),
+    (UnsupportedMedia, 415),
 ]
 HTTP_CODES = {
     400: "bad_request",

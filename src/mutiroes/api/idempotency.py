@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -53,7 +54,10 @@ def _run_once(
     request: HttpRequest, *, user_id: int, key: str, run: Callable[[HttpRequest], HttpResponse]
 ) -> HttpResponse:
     now = clock.now()
-    fingerprint = hashlib.sha256(request.body).hexdigest()
+    try:
+        fingerprint = _fingerprint(request)
+    except RequestDataTooBig:
+        return error_response(413, "request body too large")
     IdempotencyRecord.objects.filter(user_id=user_id, key=key, created_at__lt=now - settings.IDEMPOTENCY_TTL).delete()
     IdempotencyRecord.objects.filter(
         user_id=user_id, key=key, status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER
@@ -78,6 +82,25 @@ def _run_once(
     record.content_type = response.get("Content-Type", "application/json")[:100]
     record.save(update_fields=["status_code", "response_body", "content_type"])
     return response
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    try:
+        return hashlib.sha256(request.body).hexdigest()
+    except RequestDataTooBig:
+        if request.content_type != "multipart/form-data":
+            raise
+    # An upload beyond the in-memory limit: hash it as Django parsed it (files streamed to disk), not as one
+    # string in memory. Django still refuses oversized non-file fields (RequestDataTooBig again).
+    digest = hashlib.sha256()
+    for name, values in sorted(request.POST.lists()):
+        digest.update(repr((name, values)).encode())
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            digest.update(repr((name, upload.name, upload.size)).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _replay(request: HttpRequest, *, user_id: int, key: str, fingerprint: str) -> HttpResponse:

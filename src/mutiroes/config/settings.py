@@ -173,6 +173,11 @@ WHITENOISE_AUTOREFRESH = EMBEDDED
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(_env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024)) or 0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Event photos. Django limits only non-file form fields, so the photo service checks the file size itself (413);
+# the pixel limit guards against decompression bombs (422) before anything is decoded.
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_THUMBNAIL_PX = 400
 
 EMAIL_BACKEND = _env(
     "EMAIL_BACKEND",

@@ -37,3 +37,15 @@ class ValidationFailed(DomainError):
     """Input that is well-formed but breaks a rule (422). ``details`` maps field → message."""
 
     code = "validation_error"
+
+
+class TooLarge(DomainError):
+    """The input is bigger than the accepted limit (413), e.g. an uploaded file."""
+
+    code = "too_large"
+
+
+class UnsupportedMedia(DomainError):
+    """The content is not of an accepted kind, whatever its name or declared type says (415)."""
+
+    code = "unsupported_media_type"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mutiroes.events.models import Category, Event, Participation
+from mutiroes.events.models import Category, Comment, Event, EventPhoto, Participation, Pledge, Resource
 
 
 @admin.register(Category)
@@ -40,3 +40,48 @@ class ParticipationAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("event__title", "user__username", "user__email")
     raw_id_fields = ("event", "user")
+
+
+class PledgeInline(admin.TabularInline):
+    model = Pledge
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "quantity", "updated_at")
+    readonly_fields = ("updated_at",)
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "event", "resource_type", "quantity_needed", "unit")
+    list_filter = ("resource_type",)
+    search_fields = ("name", "event__title")
+    raw_id_fields = ("event",)
+    inlines = [PledgeInline]
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = ("resource", "user", "quantity", "updated_at")
+    search_fields = ("resource__name", "user__username")
+    raw_id_fields = ("resource", "user")
+
+
+@admin.register(EventPhoto)
+class EventPhotoAdmin(admin.ModelAdmin):
+    # Uploads go through the API, which strips metadata; the admin only reviews and removes.
+    list_display = ("id", "event", "uploaded_by", "caption", "is_before", "is_after", "created_at")
+    list_filter = ("is_before", "is_after")
+    search_fields = ("caption", "event__title", "uploaded_by__username")
+    raw_id_fields = ("event", "uploaded_by")
+    readonly_fields = ("image", "thumbnail", "created_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("id", "event", "author", "parent", "created_at", "deleted_at")
+    list_filter = (("deleted_at", admin.EmptyFieldListFilter),)
+    search_fields = ("content", "event__title", "author__username")
+    raw_id_fields = ("event", "author", "parent", "deleted_by")

@@ -1,8 +1,10 @@
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from mutiroes.accounts.models import UF_CHOICES
 from mutiroes.core.models import TimeStampedModel
@@ -124,3 +126,111 @@ class Participation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+# Community: what an event needs and who brings it, photos, comments.
+
+
+class Resource(TimeStampedModel):
+    class Type(models.TextChoices):
+        TOOL = "tool"
+        MATERIAL = "material"
+        EQUIPMENT = "equipment"
+        OTHER = "other"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="resources")
+    name = models.CharField(max_length=120)
+    description = models.TextField(max_length=1000, blank=True)
+    resource_type = models.CharField(max_length=10, choices=Type.choices, default=Type.OTHER)
+    quantity_needed = models.DecimalField(max_digits=10, decimal_places=2)
+    unit = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity_needed__gt=0), name="resource_quantity_needed_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.quantity_needed} {self.unit}) for event {self.event_id}"
+
+
+class Pledge(TimeStampedModel):
+    """A participant's promise to bring some of a resource; withdrawing deletes the row (never quantity 0)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="pledges")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges")
+    quantity = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "user"], name="pledge_resource_user_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="pledge_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} brings {self.quantity} of resource {self.resource_id}"
+
+
+def photo_upload_to(photo: "EventPhoto", filename: str) -> str:
+    return f"events/{photo.event_id}/photos/{filename}"
+
+
+class EventPhoto(models.Model):
+    # Files are written re-encoded (no EXIF/GPS) by the photo service; the row only points at them.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_photos")
+    image = models.ImageField(upload_to=photo_upload_to, max_length=255)
+    thumbnail = models.ImageField(upload_to=photo_upload_to, max_length=255)
+    caption = models.CharField(max_length=500, blank=True)
+    is_before = models.BooleanField(default=False)
+    is_after = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["event", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(is_before=True, is_after=True), name="photo_not_before_and_after")
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of event {self.event_id}"
+
+
+@receiver(post_delete, sender=EventPhoto)
+def _delete_photo_files(sender: type[EventPhoto], instance: EventPhoto, **kwargs: object) -> None:
+    # Also runs for cascades (event or account deleted) and admin deletes; files go only once the row is gone
+    # for good, so a rolled-back delete never leaves a row pointing at nothing.
+    names = [f.name for f in (instance.image, instance.thumbnail) if f]
+    storage = instance.image.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+class Comment(TimeStampedModel):
+    """One level of threading: a reply's parent is always a top-level comment (the service checks it)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="comments")
+    # SET_NULL keeps the thread when an account is deleted; the comment then shows no author.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="event_comments"
+    )
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    content = models.TextField(max_length=2000)
+    # Soft delete: the text is erased, the row stays so that replies keep their place.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["event", "parent", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on event {self.event_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

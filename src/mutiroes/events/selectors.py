@@ -5,7 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from mutiroes.accounts.models import User
 from mutiroes.core.exceptions import Forbidden, NotFound
-from mutiroes.events import geo
+from mutiroes.events import geo, selectors_community
 from mutiroes.events.models import Category, Event, Participation
 
 
@@ -127,4 +127,5 @@ def event_stats(*, event: Event) -> dict[str, object]:
         "participants_by_status": {status: by_status.get(status, 0) for status in Participation.Status.values},
         "checked_in": event.participations.filter(checked_in_at__isnull=False).count(),
         "spots_left": max(event.max_participants - sum(by_status.get(s, 0) for s in Participation.HOLDS_SPOT), 0),
+        **selectors_community.community_stats(event=event),
     }

@@ -165,6 +165,9 @@ class EventStatsOut(Schema):
     participants_by_status: dict[str, int]
     checked_in: int
     spots_left: int
+    photos: int
+    resources_total: int
+    resources_covered: int = Field(description="resources whose pledges reach the quantity needed")
 
 
 class JoinIn(InSchema):

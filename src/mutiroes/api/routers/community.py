@@ -1,0 +1,119 @@
+from django.http import HttpRequest
+from ninja import File, Form, Path, Query, Router, Status, UploadedFile
+
+from mutiroes.api.auth import current_user, jwt, optional_jwt
+from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.schemas.common import Error, Id
+from mutiroes.api.schemas.community import (
+    CommentIn,
+    CommentOut,
+    CommentThreadOut,
+    PhotoIn,
+    PhotoOut,
+    PledgeIn,
+    ResourceIn,
+    ResourceOut,
+    ResourcePatch,
+)
+from mutiroes.events import selectors, selectors_community, services_community
+
+router = Router(tags=["community"])
+READ = {401: Error, 404: Error, 422: Error}
+WRITE = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def _resource_out(request: HttpRequest, event_id: int, resource_id: int) -> object:
+    user = current_user(request)
+    event = selectors.event_get_visible(event_id=event_id, user=user)
+    return selectors_community.resource_get(event=event, resource_id=resource_id, user=user)
+
+
+@router.get("/events/{event_id}/resources", response={200: Page[ResourceOut], **READ}, auth=optional_jwt)
+def list_resources(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
+    user = current_user(request)
+    event = selectors.event_get_visible(event_id=event_id, user=user)
+    return paginate(selectors_community.resource_list(event=event, user=user), page)
+
+
+@router.post("/events/{event_id}/resources", response={201: ResourceOut, **WRITE}, auth=jwt)
+def create_resource(request: HttpRequest, event_id: Path[Id], payload: ResourceIn) -> Status:
+    resource = services_community.resource_create(event_id=event_id, user=request.auth, data=payload.model_dump())
+    return Status(201, _resource_out(request, event_id, resource.pk))
+
+
+@router.patch("/events/{event_id}/resources/{resource_id}", response={200: ResourceOut, **WRITE}, auth=jwt)
+def update_resource(request: HttpRequest, event_id: Path[Id], resource_id: Path[Id], payload: ResourcePatch) -> object:
+    services_community.resource_update(
+        event_id=event_id, resource_id=resource_id, user=request.auth, data=payload.model_dump(exclude_unset=True)
+    )
+    return _resource_out(request, event_id, resource_id)
+
+
+@router.delete("/events/{event_id}/resources/{resource_id}", response={204: None, **WRITE}, auth=jwt)
+def delete_resource(request: HttpRequest, event_id: Path[Id], resource_id: Path[Id]) -> Status:
+    services_community.resource_delete(event_id=event_id, resource_id=resource_id, user=request.auth)
+    return Status(204, None)
+
+
+@router.post(
+    "/events/{event_id}/resources/{resource_id}/pledges",
+    response={200: ResourceOut, 201: ResourceOut, **WRITE},
+    auth=jwt,
+    summary="Pledge to bring a quantity (upsert; 0 withdraws)",
+)
+def pledge_resource(request: HttpRequest, event_id: Path[Id], resource_id: Path[Id], payload: PledgeIn) -> Status:
+    created = services_community.pledge_set(
+        event_id=event_id, resource_id=resource_id, user=request.auth, quantity=payload.quantity
+    )
+    return Status(201 if created else 200, _resource_out(request, event_id, resource_id))
+
+
+@router.delete("/events/{event_id}/resources/{resource_id}/pledges", response={204: None, **WRITE}, auth=jwt)
+def withdraw_pledge(request: HttpRequest, event_id: Path[Id], resource_id: Path[Id]) -> Status:
+    services_community.pledge_withdraw(event_id=event_id, resource_id=resource_id, user=request.auth)
+    return Status(204, None)
+
+
+@router.get("/events/{event_id}/photos", response={200: Page[PhotoOut], **READ}, auth=optional_jwt)
+def list_photos(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
+    event = selectors.event_get_visible(event_id=event_id, user=current_user(request))
+    return paginate(selectors_community.photo_list(event=event), page)
+
+
+@router.post(
+    "/events/{event_id}/photos",
+    response={201: PhotoOut, **WRITE, 413: Error, 415: Error},
+    auth=jwt,
+    summary="Upload a photo (JPEG, PNG or WebP; metadata such as GPS is removed)",
+)
+def upload_photo(request: HttpRequest, event_id: Path[Id], photo: File[UploadedFile], payload: Form[PhotoIn]) -> Status:
+    created = services_community.photo_upload(
+        event_id=event_id, user=request.auth, upload=photo, size=photo.size or 0, **payload.model_dump()
+    )
+    return Status(201, created)
+
+
+@router.delete("/events/{event_id}/photos/{photo_id}", response={204: None, **WRITE}, auth=jwt)
+def delete_photo(request: HttpRequest, event_id: Path[Id], photo_id: Path[Id]) -> Status:
+    services_community.photo_delete(event_id=event_id, photo_id=photo_id, user=request.auth)
+    return Status(204, None)
+
+
+@router.get("/events/{event_id}/comments", response={200: Page[CommentThreadOut], **READ}, auth=optional_jwt)
+def list_comments(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
+    event = selectors.event_get_visible(event_id=event_id, user=current_user(request))
+    return paginate(selectors_community.comment_thread_list(event=event), page)
+
+
+@router.post("/events/{event_id}/comments", response={201: CommentOut, **WRITE}, auth=jwt)
+def create_comment(request: HttpRequest, event_id: Path[Id], payload: CommentIn) -> Status:
+    comment = services_community.comment_create(
+        event_id=event_id, user=request.auth, content=payload.content, parent_id=payload.parent_id
+    )
+    return Status(201, comment)
+
+
+@router.delete("/events/{event_id}/comments/{comment_id}", response={204: None, **WRITE}, auth=jwt)
+def delete_comment(request: HttpRequest, event_id: Path[Id], comment_id: Path[Id]) -> Status:
+    services_community.comment_delete(event_id=event_id, comment_id=comment_id, user=request.auth)
+    return Status(204, None)
