@@ -1,4 +1,5 @@
 import logging
+import random
 
 import dramatiq
 
@@ -14,9 +15,19 @@ logger = logging.getLogger(__name__)
     time_limit=60_000,
 )
 def send_event_notification_email(event_id: int, user_id: int, kind: str, period: str = "") -> None:
+    from mutiroes.infra.email import CircuitBreakerError, smtp_breaker
     from mutiroes.notifications import services
 
-    services.notification_send(event_id=event_id, user_id=user_id, kind=kind, period=period)
+    try:
+        services.notification_send(event_id=event_id, user_id=user_id, kind=kind, period=period)
+    except CircuitBreakerError:
+        # SMTP is down: come back after the breaker's cool-down instead of burning this message's
+        # three attempts (and ending in the dead-letter queue) during an outage.
+        delay_ms = (max(smtp_breaker.open_remaining, 1) + random.uniform(0, 10)) * 1000
+        logger.info("smtp breaker open: %s e-mail for user %s delayed %.0f ms", kind, user_id, delay_ms)
+        send_event_notification_email.send_with_options(
+            kwargs={"event_id": event_id, "user_id": user_id, "kind": kind, "period": period}, delay=int(delay_ms)
+        )
 
 
 @dramatiq.actor(

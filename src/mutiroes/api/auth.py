@@ -5,7 +5,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
+from ninja_extra.exceptions import APIException
 from ninja_jwt.authentication import JWTBaseAuthentication
+from ninja_jwt.exceptions import TokenBackendError, TokenError
 
 from mutiroes.accounts.models import User
 
@@ -18,9 +20,15 @@ class JWTBearer(JWTBaseAuthentication, HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
             return self.jwt_authenticate(request, token)
-        except Exception as exc:  # noqa: BLE001 - any token problem is the same 401 to the client
+        except (
+            TokenError,
+            TokenBackendError,
+            APIException,
+        ) as exc:  # every token problem is the same 401 to the client
             logger.info("rejected bearer token: %s", exc)
             return None
+        # Anything else (the database is down while loading the user) is not the client's fault: it
+        # propagates to the 503 handler instead of posing as a bad token.
 
 
 class Anonymous:

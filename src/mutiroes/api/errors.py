@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from circuitbreaker import CircuitBreakerError
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -46,7 +47,8 @@ HTTP_CODES = {
 RETRY_AFTER_UNAVAILABLE_S = 5
 
 
-def error_response(status: int, message: str, *, code: str | None = None, **details: Any) -> JsonResponse:
+def error_response(status: int, message: str, /, *, code: str | None = None, **details: Any) -> JsonResponse:
+    # Positional-only: a domain error's details may hold any key, "status" included (event_not_open does).
     body = {"code": code or HTTP_CODES.get(status, "error"), "message": message, "details": details}
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
@@ -112,6 +114,15 @@ def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpRespons
     return response
 
 
+def on_breaker_open(request: HttpRequest, exc: CircuitBreakerError) -> HttpResponse:
+    # Fail fast: the dependency is known to be down; tell the client when the breaker will probe again.
+    name = getattr(getattr(exc, "_circuit_breaker", None), "name", "dependency")
+    wait = max(1, int(getattr(getattr(exc, "_circuit_breaker", None), "open_remaining", 0) or 0))
+    response = error_response(503, f"{name} unavailable, try again shortly", code=f"{name}_unavailable")
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal error")
@@ -131,6 +142,7 @@ def install(api: NinjaAPI) -> None:
         (DataError, on_data_error),
         (OperationalError, on_database_unavailable),
         (InterfaceError, on_database_unavailable),
+        (CircuitBreakerError, on_breaker_open),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)

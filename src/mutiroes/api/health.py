@@ -1,49 +1,82 @@
-"""Operations endpoints, outside /api: liveness touches nothing, readiness and health check dependencies."""
+"""Operations endpoints, outside /api.
+
+``/liveness`` touches nothing, so a database outage does not make the gateway drop every replica at
+once. ``/readiness`` answers whether this replica can serve (the database). ``/health`` is the deep
+view for operators: each dependency, each circuit breaker, and whether fallbacks are in use.
+"""
 
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from mutiroes.infra.cache import safe_cache
+from mutiroes.resilience.breakers import all_breakers
 
-def liveness(request: HttpRequest) -> JsonResponse:
-    # Never a dependency call here: a database outage must not make the gateway drop every replica.
-    return JsonResponse({"status": "ok"})
+RETRY_AFTER_S = "5"
 
 
-def _check_database() -> dict[str, object]:
+def _timed(check: Callable[[], None]) -> dict[str, object]:
     started = time.monotonic()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
+        check()
     except Exception as exc:  # noqa: BLE001 - any failure is "down", reported with its reason
         return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
-def readiness(request: HttpRequest) -> JsonResponse:
-    database = _check_database()
-    ok = database["status"] == "ok"
-    response = JsonResponse(
-        {"status": "ok" if ok else "unavailable", "checks": {"database": database}}, status=200 if ok else 503
-    )
-    if not ok:
-        response["Retry-After"] = "5"
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache() -> None:
+    if not safe_cache.ping():
+        raise ConnectionError("cache unreachable; serving without it")
+
+
+def _broker() -> None:
+    from mutiroes.infra.broker import get_broker
+
+    client = getattr(get_broker(), "client", None)
+    if client is not None:
+        client.ping()
+
+
+def _unavailable(body: dict[str, object]) -> JsonResponse:
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = RETRY_AFTER_S
     return response
 
 
+def liveness(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def readiness(request: HttpRequest) -> JsonResponse:
+    database = _timed(_database)
+    body = {"status": "ok" if database["status"] == "ok" else "unavailable", "checks": {"database": database}}
+    return JsonResponse(body) if database["status"] == "ok" else _unavailable(body)
+
+
 def health(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database()}
-    ok = all(check["status"] == "ok" for check in checks.values())
+    checks = {"database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker)}
+    # The database is the one hard dependency: without the cache the API is slower, without the
+    # broker jobs wait in the outbox; both are "degraded", not down.
+    hard_down = checks["database"]["status"] != "ok"
+    degraded = [name for name, check in checks.items() if check["status"] != "ok"]
     body = {
-        "status": "ok" if ok else "unavailable",
+        "status": "unavailable" if hard_down else ("degraded" if degraded else "ok"),
         "instance": settings.INSTANCE_ID,
         "version": settings.VERSION,
         "mode": settings.MODE,
         "checks": checks,
+        "breakers": {name: breaker.snapshot() for name, breaker in all_breakers().items()},
+        "fallbacks": {
+            "cache_bypassed": checks["cache"]["status"] != "ok",
+            "jobs_held_in_outbox": checks["broker"]["status"] != "ok",
+        },
     }
-    response = JsonResponse(body, status=200 if ok else 503)
-    if not ok:
-        response["Retry-After"] = "5"
-    return response
+    return _unavailable(body) if hard_down else JsonResponse(body)

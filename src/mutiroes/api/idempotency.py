@@ -9,11 +9,13 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from circuitbreaker import CircuitBreakerError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
+from mutiroes.api import errors
 from mutiroes.api.auth import JWTBearer
 from mutiroes.api.errors import error_response
 from mutiroes.core import clock
@@ -44,10 +46,15 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             return error_response(422, f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters")
-        user = _bearer_user(request)
-        if user is None:
-            return self.get_response(request)  # anonymous: the route itself answers (often 401)
-        return _run_once(request, user_id=user.pk, key=key, run=self.get_response)
+        try:
+            user = _bearer_user(request)
+            if user is None:
+                return self.get_response(request)  # anonymous: the route itself answers (often 401)
+            return _run_once(request, user_id=user.pk, key=key, run=self.get_response)
+        except (OperationalError, InterfaceError) as exc:
+            return errors.on_database_unavailable(request, exc)
+        except CircuitBreakerError as exc:
+            return errors.on_breaker_open(request, exc)
 
 
 def _run_once(

@@ -3,11 +3,18 @@
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja.throttling import SimpleRateThrottle
 
+from mutiroes.infra.cache import safe_cache
+
 
 class _SettingsRateThrottle(SimpleRateThrottle):
+    # Counted in the shared cache; if Redis is down the count is lost and logins pass (fail open):
+    # the gateway's own limit still applies, and locking every user out would be worse.
+    cache = safe_cache
+
     # Read the rate on each request so deployments and tests can change it without re-importing routes.
     def __init__(self) -> None:
         self.rate = settings.LOGIN_THROTTLE
@@ -33,7 +40,8 @@ class LoginAccountThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request: HttpRequest) -> str | None:
         try:
             login = json.loads(request.body).get("username")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError, RequestDataTooBig):
+            # Not a JSON object (or absurdly nested, or too big): the route itself answers 400/413/422.
             return None
         if not isinstance(login, str) or not login:
             return None

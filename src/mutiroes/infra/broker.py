@@ -19,8 +19,18 @@ from dramatiq.middleware import (
     ShutdownNotifications,
     TimeLimit,
 )
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from mutiroes.resilience.breakers import breaker, guarded
 
 logger = logging.getLogger(__name__)
+# Enqueue failures that say the broker is down; a refused message (bad queue name) does not count.
+broker_breaker = breaker(
+    "broker",
+    failures=(RedisConnectionError, RedisTimeoutError, OSError, dramatiq.errors.BrokerConnectionError),
+    recovery_s=10,
+)
 _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None
 
@@ -71,6 +81,13 @@ def build_broker(config: dict) -> dramatiq.Broker:
 
         return RabbitmqBroker(url=url, middleware=middleware)
     raise ValueError(f"unsupported BROKER_URL scheme: {url.split(':', 1)[0]}")
+
+
+def enqueue(message: dramatiq.Message, *, delay_ms: int | None = None) -> dramatiq.Message:
+    """Enqueue through the broker breaker: fails fast while the broker is known to be down."""
+    broker = get_broker()
+    broker.declare_queue(message.queue_name)  # the stub broker refuses undeclared queues
+    return guarded(broker_breaker, broker.enqueue, message, delay=delay_ms)
 
 
 def install_broker(broker: dramatiq.Broker) -> None:

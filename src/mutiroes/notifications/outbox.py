@@ -16,7 +16,7 @@ import dramatiq
 from django.db import transaction
 
 from mutiroes.core import clock
-from mutiroes.infra.broker import get_broker
+from mutiroes.infra.broker import enqueue
 from mutiroes.notifications.jobs import QUEUES
 from mutiroes.notifications.models import OutboxMessage
 
@@ -57,10 +57,8 @@ def _message(row: OutboxMessage) -> dramatiq.Message:
 
 def enqueue_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
     """Enqueue a batch directly (worker side). Sequential: Dramatiq has no public batch enqueue."""
-    broker = get_broker()
-    broker.declare_queue(QUEUES[actor_name])
     for kwargs in kwargs_list:
-        broker.enqueue(
+        enqueue(
             dramatiq.Message(queue_name=QUEUES[actor_name], actor_name=actor_name, args=(), kwargs=kwargs, options={})
         )
     return len(kwargs_list)
@@ -77,10 +75,8 @@ def _relay_one(row_id: int) -> None:
 
 
 def _send(row: OutboxMessage) -> None:
-    broker = get_broker()
     try:
-        broker.declare_queue(row.queue_name)  # the stub broker refuses undeclared queues
-        message = broker.enqueue(_message(row))
+        message = enqueue(_message(row))
     except Exception as exc:
         OutboxMessage.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=str(exc)[:1000])
         raise

@@ -1,0 +1,31 @@
+"""Outgoing e-mail through the ``smtp`` breaker.
+
+Transient trouble (connection refused, timeouts, 4xx replies) counts towards opening the breaker;
+a permanent 5xx refusal of one message is about that message, not the server, and does not.
+While the breaker is open no SMTP connection is attempted: callers delay the message instead.
+"""
+
+import smtplib
+import socket
+
+from django.core.mail import EmailMessage
+
+from mutiroes.resilience.breakers import CircuitBreakerError, breaker, guarded
+
+__all__ = ["CircuitBreakerError", "is_transient", "send", "smtp_breaker"]
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (smtplib.SMTPException, OSError, socket.timeout))
+
+
+smtp_breaker = breaker("smtp", failures=lambda _type, exc: is_transient(exc), threshold=5, recovery_s=30)
+
+
+def send(message: EmailMessage) -> int:
+    """Send one message; raises CircuitBreakerError at once while the SMTP server is known to be down."""
+    return guarded(smtp_breaker, message.send)

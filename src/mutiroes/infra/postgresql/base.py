@@ -1,0 +1,37 @@
+"""Django's PostgreSQL backend with the ``database`` circuit breaker on connecting and on every statement.
+
+While the breaker is open, database work fails at once with ``CircuitBreakerError`` (the API answers
+503 with Retry-After) instead of every request waiting out the connect timeout. Only connection-level
+failures count (OperationalError, InterfaceError: server gone, timeouts); integrity or data errors
+are the caller's problem, not the server's, and never trip it.
+"""
+
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+from django.db.backends.postgresql import base
+
+from mutiroes.resilience.breakers import CircuitBreakerError, breaker
+
+database_breaker = breaker("database", failures=(OperationalError, InterfaceError))
+
+
+def _through_breaker(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    if database_breaker.opened:
+        raise CircuitBreakerError(database_breaker)
+    return database_breaker.call(execute, sql, params, many, context)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute_wrappers.append(_through_breaker)
+
+    def ensure_connection(self) -> None:
+        if database_breaker.opened:
+            raise CircuitBreakerError(database_breaker)
+        if self.connection is None:
+            # Only a real connection attempt is an outcome worth counting.
+            database_breaker.call(super().ensure_connection)
+            return
+        super().ensure_connection()

@@ -1,0 +1,58 @@
+"""Named circuit breakers, one per dependency, from the ``circuitbreaker`` package.
+
+A breaker counts only the failures that say the dependency is unwell (connection errors, timeouts);
+bad input and domain errors never trip it. While open it fails fast with ``CircuitBreakerError``
+instead of waiting on a dead server; after ``recovery_timeout`` seconds it lets one call through
+(half-open) and closes again on success.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from circuitbreaker import STATE_CLOSED, CircuitBreaker, CircuitBreakerError
+
+T = TypeVar("T")
+__all__ = ["Breaker", "CircuitBreakerError", "all_breakers", "breaker", "guarded"]
+
+_registry: dict[str, "Breaker"] = {}
+
+
+class Breaker(CircuitBreaker):
+    FAILURE_THRESHOLD = 5
+    RECOVERY_TIMEOUT = 10
+
+    def snapshot(self) -> dict[str, Any]:
+        """State for /health: state, failures counted, when it opened (None while closed)."""
+        state = self.state
+        opened_at = None
+        if state != STATE_CLOSED:
+            opened_for = self._recovery_timeout - self.open_remaining
+            opened_at = (datetime.now(UTC) - timedelta(seconds=opened_for)).isoformat(timespec="seconds")
+        return {"state": state, "failure_count": self.failure_count, "opened_at": opened_at}
+
+
+def breaker(
+    name: str,
+    *,
+    failures: type[BaseException] | tuple[type[BaseException], ...],
+    threshold: int = Breaker.FAILURE_THRESHOLD,
+    recovery_s: int = Breaker.RECOVERY_TIMEOUT,
+) -> Breaker:
+    """The process-wide breaker called ``name``, created on first use."""
+    if name not in _registry:
+        _registry[name] = Breaker(
+            failure_threshold=threshold, recovery_timeout=recovery_s, expected_exception=failures, name=name
+        )
+    return _registry[name]
+
+
+def all_breakers() -> dict[str, Breaker]:
+    return dict(sorted(_registry.items()))
+
+
+def guarded(target: Breaker, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call through the breaker: fail fast while open, count the outcome otherwise."""
+    if target.opened:
+        raise CircuitBreakerError(target)
+    return target.call(func, *args, **kwargs)

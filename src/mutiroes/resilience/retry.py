@@ -1,0 +1,56 @@
+"""Retry policies from ``backoff``: at most 3 tries, exponential with jitter, each retry logged.
+
+Give up at once on an open breaker (the dependency is known to be down) and on errors that a retry
+cannot fix (bad input, domain rules): only transient failures are retried. Use one retrying layer
+per hop, inside the breaker (``guarded(breaker, retrying(...)(call))``), never retries on retries.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import backoff
+from circuitbreaker import CircuitBreakerError
+
+logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_TRIES = 3
+
+
+def _log_retry(details: dict[str, Any]) -> None:
+    logger.warning(
+        "retrying %s in %.2fs after try %s: %s",
+        getattr(details["target"], "__name__", details["target"]), details["wait"], details["tries"],
+        details.get("exception"),
+    )  # fmt: skip
+
+
+def _is_permanent(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    return isinstance(exc, CircuitBreakerError) or (isinstance(status, int) and 400 <= status < 500)
+
+
+def retrying(
+    transient: type[Exception] | tuple[type[Exception], ...],
+    *,
+    max_tries: int = MAX_TRIES,
+    max_time_s: float | None = None,
+    base_s: float = 0.1,
+    giveup: Callable[[Exception], bool] | None = None,
+) -> Callable[[F], F]:
+    """Decorator: retry ``transient`` errors with full-jitter exponential backoff."""
+
+    def give_up(exc: Exception) -> bool:
+        return _is_permanent(exc) or (giveup is not None and giveup(exc))
+
+    return backoff.on_exception(
+        backoff.expo,
+        transient,
+        max_tries=max_tries,
+        max_time=max_time_s,
+        jitter=backoff.full_jitter,
+        factor=base_s,
+        giveup=give_up,
+        on_backoff=_log_retry,
+        raise_on_giveup=True,
+    )
