@@ -138,7 +138,9 @@ def test_before_and_after_together_are_refused(event, participant):
         _post(event, participant, is_before=True, is_after=True)
 
 
-def test_organizer_and_confirmed_or_checked_in_participants_post(event, participant, user_factory, participation_factory):
+def test_organizer_and_confirmed_or_checked_in_participants_post(
+    event, participant, user_factory, participation_factory
+):
     checked_in = user_factory()
     participation_factory(event=event, user=checked_in, checked_in_at=event.start_date)
     for user in (event.organizer, participant, checked_in):

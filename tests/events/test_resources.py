@@ -182,7 +182,9 @@ def test_database_refuses_zero_or_negative_quantities(resource, user_factory, fi
                 Resource.objects.filter(pk=resource.pk).update(quantity_needed=value)
 
 
-def test_resource_list_computes_totals_in_one_query(event, user_factory, participation_factory, django_assert_num_queries):
+def test_resource_list_computes_totals_in_one_query(
+    event, user_factory, participation_factory, django_assert_num_queries
+):
     users = [user_factory() for _ in range(3)]
     for user in users:
         participation_factory(event=event, user=user)
