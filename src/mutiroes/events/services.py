@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, ValidationFailed
 from mutiroes.events import notify, selectors
 from mutiroes.events.models import Category, Event, Participation
+from mutiroes.infra import cache
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,12 @@ EDITABLE_FIELDS = {
 }  # fmt: skip
 # Changes that participants must hear about (date or place).
 NOTIFIABLE_FIELDS = {"start_date", "end_date", "address", "city", "state", "latitude", "longitude"}
+
+
+def _lists_changed(*namespaces: str) -> None:
+    # Public lists are cached; once this change commits, they move to a new version.
+    for namespace in namespaces or ("events",):
+        transaction.on_commit(partial(cache.invalidate, namespace))
 
 
 def _validate_event(values: dict[str, Any]) -> None:
@@ -51,6 +59,7 @@ def event_create(*, organizer: User, data: dict[str, Any]) -> Event:
     if status == Event.Status.PUBLISHED and values["start_date"] <= clock.now():
         raise ValidationFailed("cannot publish an event in the past", start_date="must be in the future")
     event = Event.objects.create(organizer=organizer, status=status, **values)
+    _lists_changed()
     logger.info("event %s created by user %s as %s", event.pk, organizer.pk, status)
     return event
 
@@ -80,6 +89,7 @@ def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Ev
     for name, value in changes.items():
         setattr(event, name, value)
     event.save()
+    _lists_changed()
     if "max_participants" in changes or "requires_approval" in changes:
         notify.promoted(_promote_waitlisted(event))
     notifiable = NOTIFIABLE_FIELDS & set(changes)
@@ -99,6 +109,7 @@ def event_publish(*, event_id: int, user: User) -> Event:
         raise InvalidState("cannot publish an event in the past", code="event_in_past")
     event.status = Event.Status.PUBLISHED
     event.save(update_fields=["status", "updated_at"])
+    _lists_changed()
     return event
 
 
@@ -113,6 +124,7 @@ def event_cancel(*, event_id: int, user: User) -> tuple[Event, list[int]]:
     event.status = Event.Status.CANCELLED
     event.cancelled_at = clock.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _lists_changed("events", "impact")
     notified = list(event.participations.filter(status__in=Participation.ACTIVE).values_list("user_id", flat=True))
     notify.cancelled(event, notified)
     return event, notified
@@ -126,6 +138,7 @@ def event_delete(*, event_id: int, user: User) -> None:
             "only drafts or events nobody joined can be deleted; cancel it instead", code="has_participants"
         )
     event.delete()
+    _lists_changed()
 
 
 def _admission_status(*, event: Event, user: User, now: datetime) -> str:
@@ -179,6 +192,7 @@ def participation_join(
         existing.save()
         participation = existing
     notify.registered(participation)
+    _lists_changed()  # participants_count and spots_left are in the lists
     logger.info("user %s joined event %s as %s", user.pk, event.pk, status)
     return participation, True
 
@@ -215,6 +229,7 @@ def participation_leave(*, event_id: int, user: User) -> tuple[Participation, li
     participation.save(update_fields=["status", "updated_at"])
     promoted = _promote_waitlisted(event)
     notify.promoted(promoted)
+    _lists_changed()
     return participation, promoted
 
 
@@ -248,6 +263,7 @@ def participation_set_status(
         notify.registered(participation)
     promoted = _promote_waitlisted(event)
     notify.promoted(promoted)
+    _lists_changed()
     return participation, promoted
 
 
@@ -303,6 +319,7 @@ def events_complete_expired() -> list[int]:
     if not expired:
         return []
     Event.objects.filter(pk__in=expired).update(status=Event.Status.COMPLETED, updated_at=now)
+    _lists_changed("events", "impact")
     user_ids = (
         Participation.objects.filter(event_id__in=expired, checked_in_at__isnull=False)
         .values_list("user_id", flat=True)

@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import current_user, jwt, optional_jwt
+from mutiroes.api.caching import public_read
 from mutiroes.api.pagination import Page, PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.events import (
@@ -26,14 +27,24 @@ def list_categories(request: HttpRequest) -> list:
     return list(selectors.category_list())
 
 
-@router.get("/events", response={200: Page[EventOut], 401: Error, 422: Error}, auth=optional_jwt)
-def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Query[PageParams]) -> dict:
+@router.get("/events", response={200: Page[EventOut], 401: Error, 422: Error, 503: Error}, auth=optional_jwt)
+def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Query[PageParams]) -> object:
     params = filters.model_dump()
     params["near"] = parse_near(params["near"]) if params["near"] else None
     user = current_user(request)
-    result = paginate(selectors.event_list(filters=selectors.EventFilters(**params), user=user), page)
-    with_my_participation(result["items"], user)
-    return result
+
+    def compute() -> dict:
+        result = paginate(selectors.event_list(filters=selectors.EventFilters(**params), user=user), page)
+        with_my_participation(result["items"], user)
+        return result
+
+    if user is not None:
+        return compute()  # personal (my_participation, own drafts): never shared through the cache
+
+    def compute_public() -> dict:
+        return Page[EventOut].model_validate(compute(), context={"request": request}).model_dump(mode="json")
+
+    return public_read("events", {**params, **page.model_dump()}, compute_public)
 
 
 @router.post("/events", response={201: EventOut, **WRITE}, auth=jwt)
