@@ -1,0 +1,214 @@
+"""Shared fixtures: factories, a JSON API client with bearer tokens, and real servers (Redis, SMTP, PostgreSQL).
+
+Which database the session uses is decided earlier, in tests/plugins/servers.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json as jsonlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.core.serializers.json import DjangoJSONEncoder
+from django.test import Client
+
+from tests import factories
+from tests.servers.postgres import PostgresCluster
+from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
+from tests.servers.smtp import SmtpSink
+
+# -- domain data -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user_factory() -> type[factories.UserFactory]:
+    return factories.UserFactory
+
+
+@pytest.fixture
+def category_factory() -> type[factories.CategoryFactory]:
+    return factories.CategoryFactory
+
+
+@pytest.fixture
+def event_factory() -> type[factories.EventFactory]:
+    return factories.EventFactory
+
+
+@pytest.fixture
+def participation_factory() -> type[factories.ParticipationFactory]:
+    return factories.ParticipationFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches() -> Iterator[None]:
+    # Throttle counters and cached reads must not leak from one test into the next.
+    yield
+    for cache in caches.all(initialized_only=True):
+        with contextlib.suppress(Exception):
+            cache.clear()
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+class ApiClient:
+    """django.test.Client speaking JSON; `user=` sends `Authorization: Bearer <access token>` for that user.
+
+    response = api_client.post("/api/v1/events", json={...}, user=organizer)
+    response = api_client.get("/api/v1/events", params={"city": "Recife"})
+    response = api_client.post(path, data={"photo": file}, user=u)               # multipart
+    response = api_client.post(path, data=b"\\xff", content_type="application/json")  # raw bytes
+    """
+
+    def __init__(self, client: Client | None = None) -> None:
+        self.client = client or Client()
+        self._tokens: dict[int, str] = {}
+
+    def token_for(self, user: Any) -> str:
+        from ninja_jwt.tokens import RefreshToken
+
+        if user.pk not in self._tokens:
+            self._tokens[user.pk] = str(RefreshToken.for_user(user).access_token)
+        return self._tokens[user.pk]
+
+    def auth_headers(self, user: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token_for(user)}"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        content_type: str | None = None,
+        params: dict[str, Any] | None = None,
+        user: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        all_headers = {**(self.auth_headers(user) if user is not None else {}), **(headers or {})}
+        call = getattr(self.client, method.lower())
+        if method.upper() in {"GET", "HEAD"}:
+            return call(path, data=params, headers=all_headers)
+        if params:
+            from urllib.parse import urlencode
+
+            path = f"{path}{'&' if '?' in path else '?'}{urlencode(params, doseq=True)}"
+        if data is not None:
+            if content_type is None:  # Django's default: multipart, for uploads and forms
+                return call(path, data=data, headers=all_headers)
+            return call(path, data=data, content_type=content_type, headers=all_headers)
+        body = "" if json is None else jsonlib.dumps(json, cls=DjangoJSONEncoder)
+        return call(path, data=body, content_type=content_type or "application/json", headers=all_headers)
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return self.request("GET", path, params=params, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, json=json, **kwargs)
+
+
+@pytest.fixture
+def api_client() -> ApiClient:
+    return ApiClient()
+
+
+# -- real servers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _redis_session_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis_server(_redis_session_server: RedisServer) -> RedisServer:
+    """A real redis-server, one per session, empty at the start of each test.
+
+    A test may stop, kill or pause it: the next test gets it back running and empty, on the same port.
+    """
+    server = _redis_session_server
+    server.resume()
+    if not server.running:
+        server.start()
+    server.flushall()
+    return server
+
+
+class RedisFactory:
+    """More Redis processes for one test (replicas, Sentinels, persistence); all removed after the test."""
+
+    def __init__(self) -> None:
+        self._started: list[RedisServer | RedisSentinel] = []
+
+    def server(self, **kwargs: Any) -> RedisServer:
+        server = RedisServer(**kwargs)
+        self._started.append(server)
+        return server.start()
+
+    def sentinels(self, master: RedisServer, count: int = 3, **kwargs: Any) -> list[RedisSentinel]:
+        sentinels = start_sentinels(master, count, **kwargs)
+        self._started.extend(sentinels)
+        return sentinels
+
+    def cleanup(self) -> None:
+        for process in reversed(self._started):
+            process.cleanup()
+        self._started.clear()
+
+
+@pytest.fixture
+def redis_factory() -> Iterator[RedisFactory]:
+    factory = RedisFactory()
+    yield factory
+    factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def _smtp_session_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_session_server: SmtpSink, settings: Any) -> SmtpSink:
+    """A real SMTP server (aiosmtpd) with no messages yet; Django's SMTP settings point at it for this test."""
+    sink = _smtp_session_server
+    sink.reply = None
+    sink.start()
+    sink.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return sink
+
+
+@pytest.fixture
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL server for this test alone (not the test database's): stop, kill, restart it."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.cleanup()
