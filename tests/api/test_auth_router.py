@@ -313,3 +313,28 @@ def test_token_in_the_query_string_is_ignored(client, user_factory, event_factor
     # On an optional-auth route the query-string token is not used either: no private data appears.
     assert client.get("/api/v1/events", {"access_token": access}).json()["count"] == 0
     assert client.get("/api/v1/events", headers=_bearer(access)).json()["count"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refreshes_with_one_token_mint_one_pair(user_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    assert connection.vendor == "postgresql"
+    token = str(RefreshToken.for_user(user_factory()))
+
+    def refresh(_):
+        try:
+            body = json.dumps({"refresh": token})
+            return Client().post(f"{AUTH}/token/refresh", body, content_type="application/json").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(refresh, range(16)))
+
+    # A stolen refresh token raced against its owner must not yield two live sessions.
+    assert statuses.count(200) == 1, statuses
+    assert statuses.count(401) == 15

@@ -1,7 +1,10 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja_jwt.exceptions import TokenError
+from ninja_jwt.settings import api_settings
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
+from ninja_jwt.utils import datetime_from_epoch
 
 from mutiroes.accounts import selectors, services
 from mutiroes.api.auth import jwt
@@ -41,13 +44,28 @@ def refresh_token(request: HttpRequest, payload: RefreshIn) -> Status:
             raise TokenError("the token's user is gone or inactive")
         access = str(refresh.access_token)
         # Rotation: the presented refresh token is spent, a new one is issued.
-        refresh.blacklist()
+        if not _spend(refresh):
+            raise TokenError("refresh token already used")
         refresh.set_jti()
         refresh.set_exp()
         refresh.set_iat()
     except TokenError:
         return Status(401, {"code": "invalid_token", "message": "refresh token invalid or expired", "details": {}})
     return Status(200, {"access": access, "refresh": str(refresh)})
+
+
+def _spend(refresh: RefreshToken) -> bool:
+    """Blacklist the token; False if it was already blacklisted.
+
+    The blacklist row is a unique insert, so of concurrent refreshes presenting one token exactly one creates
+    it and wins; the others (a replayed, possibly stolen token) get a 401 instead of a second live session.
+    """
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=refresh[api_settings.JTI_CLAIM],
+        defaults={"token": str(refresh), "expires_at": datetime_from_epoch(refresh["exp"])},
+    )
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
 
 
 @router.post("/logout", response={204: None, 401: Error, 422: Error}, auth=jwt)
