@@ -35,7 +35,7 @@ def participant(event, user_factory, participation_factory):
 def _post(event, user, content=None, name="photo.jpg", **fields):
     content = image_bytes() if content is None else content
     fields = {"is_before": False, "is_after": False} | fields
-    return photo_upload(event_id=event.id, user=user, upload=upload(content, name), size=len(content), **fields)
+    return photo_upload(event_id=event.id, user=user, upload=upload(content, name), **fields)
 
 
 def _stored(field) -> bytes:

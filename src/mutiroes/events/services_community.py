@@ -2,16 +2,18 @@
 
 Who may do what: the organiser manages resources and moderates photos and comments; people holding a
 place (confirmed or pending) pledge; confirmed or checked-in participants and the organiser post photos;
-anyone who can see the event comments. Invisible events are 404, visible-but-not-yours is 403.
+anyone who can see the event comments (cancelled events too: the conversation may go on). Invisible events
+are 404, visible-but-not-yours is 403. Cancelled and completed events take no resource or pledge changes;
+cancelled events take no photos.
 """
 
 import logging
 import uuid
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 
 from mutiroes.accounts.models import User
@@ -112,7 +114,7 @@ def _may_post_photos(*, event: Event, user: User) -> bool:
 
 
 def photo_upload(
-    *, event_id: int, user: User, upload: IO[bytes], size: int, caption: str = "", is_before: bool, is_after: bool
+    *, event_id: int, user: User, upload: File, caption: str = "", is_before: bool = False, is_after: bool = False
 ) -> EventPhoto:
     """Store a re-encoded copy (no metadata) and a thumbnail. Not atomic: decoding runs outside any transaction."""
     event = selectors.event_get_visible(event_id=event_id, user=user)
@@ -124,7 +126,7 @@ def photo_upload(
         raise ValidationFailed("a photo is from before or after the event, not both", is_after="not with is_before")
     clean = images.clean_photo(
         upload,
-        size=size,
+        size=upload.size,
         max_bytes=settings.PHOTO_MAX_BYTES,
         max_pixels=settings.PHOTO_MAX_PIXELS,
         thumbnail_px=settings.PHOTO_THUMBNAIL_PX,

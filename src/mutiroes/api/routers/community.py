@@ -88,7 +88,7 @@ def list_photos(request: HttpRequest, event_id: Path[Id], page: Query[PageParams
 )
 def upload_photo(request: HttpRequest, event_id: Path[Id], photo: File[UploadedFile], payload: Form[PhotoIn]) -> Status:
     created = services_community.photo_upload(
-        event_id=event_id, user=request.auth, upload=photo, size=photo.size or 0, **payload.model_dump()
+        event_id=event_id, user=request.auth, upload=photo, **payload.model_dump()
     )
     return Status(201, created)
 
