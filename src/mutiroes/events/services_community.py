@@ -33,18 +33,22 @@ def _ensure_open(event: Event) -> None:
         raise InvalidState(f"the event is {event.status}", code="event_closed", status=event.status)
 
 
-def _managed_resource(*, event_id: int, resource_id: int, user: User) -> Resource:
+def _open_managed_event(*, event_id: int, user: User) -> Event:
     event = selectors.event_get_managed(event_id=event_id, user=user)
     _ensure_open(event)
-    resource = Resource.objects.select_for_update().filter(event=event, pk=resource_id).first()
+    return event
+
+
+def _resource_of(*, event: Event, resource_id: int, lock: bool = False) -> Resource:
+    resources = Resource.objects.select_for_update() if lock else Resource.objects.all()
+    resource = resources.filter(event=event, pk=resource_id).first()
     if resource is None:
         raise NotFound("resource", resource_id=resource_id)
     return resource
 
 
 def resource_create(*, event_id: int, user: User, data: dict[str, Any]) -> Resource:
-    event = selectors.event_get_managed(event_id=event_id, user=user)
-    _ensure_open(event)
+    event = _open_managed_event(event_id=event_id, user=user)
     resource = Resource.objects.create(event=event, **{k: v for k, v in data.items() if k in RESOURCE_FIELDS})
     logger.info("resource %s added to event %s by user %s", resource.pk, event.pk, user.pk)
     return resource
@@ -52,7 +56,8 @@ def resource_create(*, event_id: int, user: User, data: dict[str, Any]) -> Resou
 
 @transaction.atomic
 def resource_update(*, event_id: int, resource_id: int, user: User, data: dict[str, Any]) -> Resource:
-    resource = _managed_resource(event_id=event_id, resource_id=resource_id, user=user)
+    event = _open_managed_event(event_id=event_id, user=user)
+    resource = _resource_of(event=event, resource_id=resource_id, lock=True)
     changes = {k: v for k, v in data.items() if k in RESOURCE_FIELDS}
     for name, value in changes.items():
         setattr(resource, name, value)
@@ -62,17 +67,15 @@ def resource_update(*, event_id: int, resource_id: int, user: User, data: dict[s
 
 @transaction.atomic
 def resource_delete(*, event_id: int, resource_id: int, user: User) -> None:
-    resource = _managed_resource(event_id=event_id, resource_id=resource_id, user=user)
-    resource.delete()  # its pledges go with it
+    event = _open_managed_event(event_id=event_id, user=user)
+    _resource_of(event=event, resource_id=resource_id, lock=True).delete()  # its pledges go with it
     logger.info("resource %s of event %s deleted by user %s", resource_id, event_id, user.pk)
 
 
 def _pledgeable_resource(*, event_id: int, resource_id: int, user: User) -> Resource:
     event = selectors.event_get_visible(event_id=event_id, user=user)
     # The row lock serialises one resource's pledges, so the upsert below never races on the unique key.
-    resource = Resource.objects.select_for_update().filter(event=event, pk=resource_id).first()
-    if resource is None:
-        raise NotFound("resource", resource_id=resource_id)
+    resource = _resource_of(event=event, resource_id=resource_id, lock=True)
     holds_spot = Participation.objects.filter(event=event, user=user, status__in=Participation.HOLDS_SPOT).exists()
     if not holds_spot:
         raise Forbidden("only participants with a place at the event can pledge", code="not_participant")
@@ -97,9 +100,7 @@ def pledge_set(*, event_id: int, resource_id: int, user: User, quantity: Decimal
 @transaction.atomic
 def pledge_withdraw(*, event_id: int, resource_id: int, user: User) -> None:
     event = selectors.event_get_visible(event_id=event_id, user=user)
-    resource = Resource.objects.filter(event=event, pk=resource_id).first()
-    if resource is None:
-        raise NotFound("resource", resource_id=resource_id)
+    resource = _resource_of(event=event, resource_id=resource_id)
     _ensure_open(event)
     Pledge.objects.filter(resource=resource, user=user).delete()  # nothing pledged: nothing to do
 
