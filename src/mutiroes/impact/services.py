@@ -46,6 +46,7 @@ REPORT_DEFAULTS: dict[str, Any] = {
     "hours": Decimal("0"), "trash_kg": Decimal("0"), "recyclable_kg": Decimal("0"), "trees_planted": 0,
     "area_m2": Decimal("0"), "summary": "", "challenges": "", "achievements": "",
 }  # fmt: skip
+DECIMAL_FIELDS = ("hours", "trash_kg", "recyclable_kg", "area_m2")
 COMPUTED_FIELDS = ["co2e_kg", "waste_diverted_kg", "factors_version", "computed_at"]
 KG_QUANTUM = Decimal("0.001")
 
@@ -117,6 +118,8 @@ def report_file(*, event_id: int, user: User, data: dict[str, Any], replace: boo
     values = REPORT_DEFAULTS | {k: v for k, v in data.items() if k in REPORT_FIELDS}
     if "participants" not in values:
         raise ValidationFailed("participants is required", participants="required")
+    for name in DECIMAL_FIELDS:  # callers other than the API (jobs, shell) may pass ints, floats or strings
+        values[name] = Decimal(str(values[name]))
     _validate_report(values)
     report = EventReport.objects.filter(event=event).first()
     created = report is None

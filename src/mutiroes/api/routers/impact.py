@@ -1,0 +1,83 @@
+import csv
+import io
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query, Router, Status
+
+from mutiroes.api.auth import current_user, jwt, optional_jwt
+from mutiroes.api.schemas.common import Error, Id
+from mutiroes.api.schemas.impact import ImpactFiltersIn, ImpactTotals, MonthlyReportOut, PeriodIn, ReportIn, ReportOut
+from mutiroes.impact import selectors, services
+
+router = Router(tags=["impact"])
+READ = {401: Error, 404: Error, 422: Error}
+WRITE = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+CSV_COLUMNS = ("events", "volunteers", "hours", "trash_kg", "recyclable_kg", "trees_planted", "area_m2", "co2e_kg")
+
+
+@router.get("/events/{event_id}/report", response={200: ReportOut, **READ}, auth=optional_jwt)
+def get_report(request: HttpRequest, event_id: Path[Id]) -> object:
+    return selectors.report_get_visible(event_id=event_id, user=current_user(request))
+
+
+@router.post("/events/{event_id}/report", response={201: ReportOut, **WRITE}, auth=jwt)
+def create_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) -> Status:
+    services.report_file(event_id=event_id, user=request.auth, data=payload.model_dump())
+    return Status(201, selectors.report_get_visible(event_id=event_id, user=request.auth))
+
+
+@router.put("/events/{event_id}/report", response={200: ReportOut, 201: ReportOut, **WRITE}, auth=jwt)
+def replace_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) -> Status:
+    _report, created = services.report_file(
+        event_id=event_id, user=request.auth, data=payload.model_dump(), replace=True
+    )
+    return Status(201 if created else 200, selectors.report_get_visible(event_id=event_id, user=request.auth))
+
+
+@router.get("/impact/summary", response={200: ImpactTotals, 401: Error, 422: Error}, auth=optional_jwt)
+def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) -> dict:
+    return selectors.impact_summary(
+        filters=selectors.ImpactFilters(
+            city=filters.city,
+            state=filters.state,
+            category=filters.category,
+            date_from=filters.from_,
+            date_to=filters.to,
+        )
+    )
+
+
+@router.get("/impact/monthly", response={200: MonthlyReportOut, **READ}, auth=optional_jwt)
+def get_monthly_impact(request: HttpRequest, period: Query[PeriodIn]) -> object:
+    return selectors.monthly_report_get(year=period.year, month=period.month)
+
+
+@router.get(
+    "/impact/monthly.csv",
+    response={200: str, **READ},
+    auth=optional_jwt,
+    openapi_extra={"responses": {200: {"description": "monthly impact report", "content": {"text/csv": {}}}}},
+)
+def get_monthly_impact_csv(request: HttpRequest, period: Query[PeriodIn]) -> HttpResponse:
+    report = selectors.monthly_report_get(year=period.year, month=period.month)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["grupo", "nome", "uf", *CSV_COLUMNS])
+    for row in report.by_city:
+        writer.writerow(["cidade", _csv_safe(row["city"]), row["state"], *_figures(row)])
+    for row in report.by_category:
+        writer.writerow(["categoria", _csv_safe(row["category"]), "", *_figures(row)])
+    writer.writerow(["total", "", "", *_figures(report.totals)])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="impacto-{report.period}.csv"'
+    return response
+
+
+def _figures(row: dict[str, Any]) -> list[Any]:
+    return [row[column] for column in CSV_COLUMNS]
+
+
+def _csv_safe(value: str) -> str:
+    # City and category names are typed by people: a leading = + - @ would be a spreadsheet formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,103 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field, model_validator
+
+from mutiroes.api.schemas.accounts import UF
+from mutiroes.api.schemas.common import Id, InSchema, Text
+from mutiroes.impact.models import MAX_AREA_M2, MAX_HOURS, MAX_KG, MAX_PARTICIPANTS, MAX_TREES
+
+
+def _quantity(max_value: Decimal, decimal_places: int) -> object:
+    # Numbers or numeric strings; NaN/Infinity, negatives, too many decimals or digits are a 422.
+    return Annotated[Decimal, Field(ge=0, le=max_value, decimal_places=decimal_places, allow_inf_nan=False)]
+
+
+Hours = _quantity(MAX_HOURS, 2)
+Kilograms = _quantity(MAX_KG, 3)
+SquareMetres = _quantity(MAX_AREA_M2, 2)
+
+
+class ReportIn(InSchema):
+    """What the organiser declares. Computed fields (co2e_kg, ...) are not accepted: extra fields are a 422."""
+
+    participants: int = Field(ge=0, le=MAX_PARTICIPANTS, description="people who took part")
+    hours: Hours = Field(Decimal("0"), description="volunteer-hours: the sum of everyone's hours")
+    trash_kg: Kilograms = Field(Decimal("0"), description="all waste collected, recyclables included")
+    recyclable_kg: Kilograms = Field(Decimal("0"), description="the part of trash_kg sent to recycling")
+    trees_planted: int = Field(0, ge=0, le=MAX_TREES)
+    area_m2: SquareMetres = Field(Decimal("0"), description="area cleaned or restored")
+    summary: Text(5000) = ""
+    challenges: Text(5000) = ""
+    achievements: Text(5000) = ""
+
+
+class ReportOut(Schema):
+    event_id: int
+    participants: int
+    hours: Decimal
+    trash_kg: Decimal
+    recyclable_kg: Decimal
+    trees_planted: int
+    area_m2: Decimal
+    summary: str
+    challenges: str
+    achievements: str
+    co2e_kg: Decimal | None = Field(description="kg CO2e avoided or sequestered; null until computed")
+    waste_diverted_kg: Decimal | None
+    factors_version: str = Field(description="impact factor set the figures were computed with; '' until computed")
+    computed_at: datetime | None
+    checked_in_count: int = Field(description="participants who checked in on the platform")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImpactFiltersIn(Schema):
+    city: Text(100) | None = None
+    state: UF | None = None
+    category: Id | None = None
+    from_: date | None = Field(None, alias="from", description="events starting on or after this day (Brasília time)")
+    to: date | None = Field(None, description="events starting on or before this day (Brasília time)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ImpactFiltersIn":
+        if self.from_ is not None and self.to is not None and self.from_ > self.to:
+            raise ValueError("'from' must not be after 'to'")
+        return self
+
+
+class ImpactTotals(Schema):
+    events: int
+    volunteers: int
+    hours: Decimal
+    trash_kg: Decimal
+    recyclable_kg: Decimal
+    trees_planted: int
+    area_m2: Decimal
+    co2e_kg: Decimal
+
+
+class CityImpact(ImpactTotals):
+    city: str
+    state: str
+
+
+class CategoryImpact(ImpactTotals):
+    category_id: int
+    category: str
+
+
+class PeriodIn(Schema):
+    year: int = Field(ge=2000, le=2200)
+    month: int = Field(ge=1, le=12)
+
+
+class MonthlyReportOut(Schema):
+    year: int
+    month: int
+    totals: ImpactTotals
+    by_city: list[CityImpact]
+    by_category: list[CategoryImpact]
+    generated_at: datetime
