@@ -3,6 +3,7 @@
 - ``mutiroes dev``: the embedded platform (SQLite, in-process worker, e-mails to files), no servers needed;
 - ``mutiroes serve``: the API under gunicorn; ``mutiroes worker``: Dramatiq workers;
 - ``mutiroes dashboard``: the Dramatiq dashboard (staff only) on port 5555;
+- ``mutiroes scheduler``: the periodic jobs (any number of processes: one leader fires);
 - anything else is a Django management command (``mutiroes migrate``, ``mutiroes createsuperuser``).
 """
 
@@ -31,6 +32,8 @@ def _dev(argv: list[str]) -> None:
         call_command("load_demo")
     if settings.EMBEDDED_WORKER:
         _start_embedded_worker()
+    if settings.EMBEDDED_SCHEDULER:
+        _start_embedded_scheduler()
     base = f"http://{args.host}:{args.port}"
     print(f"API      {base}/api/v1/\nDocs     {base}/api/docs\nAdmin    {base}/admin/\nHealth   {base}/health")
     if settings.EMBEDDED:
@@ -44,11 +47,25 @@ def _start_embedded_worker() -> None:
     from dramatiq import Worker
 
     import mutiroes.actors  # noqa: F401 - declares the actors on the broker
+    from mutiroes.actors.ledger import install_run_ledger
     from mutiroes.infra.broker import get_broker
     from mutiroes.notifications.outbox import RelayLoop
 
+    install_run_ledger(get_broker())
     Worker(get_broker(), worker_threads=2).start()
     RelayLoop(settings.OUTBOX_RELAY_INTERVAL_S).start()
+
+
+def _start_embedded_scheduler() -> None:
+    from mutiroes.scheduler.process import start_embedded
+
+    start_embedded()
+
+
+def _scheduler(argv: list[str]) -> None:
+    from mutiroes.scheduler.process import main as scheduler_main
+
+    scheduler_main(argv)
 
 
 def _exec(argv: list[str]) -> None:
@@ -83,6 +100,7 @@ def _gunicorn(prog: str, default_port: int, argv: list[str]) -> None:
 COMMANDS = {
     "dev": _dev,
     "worker": _worker,
+    "scheduler": _scheduler,
     "serve": lambda argv: _gunicorn("mutiroes serve", 8000, argv),
     "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv),
 }

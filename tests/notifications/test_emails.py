@@ -165,7 +165,8 @@ def test_a_switched_off_kind_is_skipped_not_sent(event_factory, user_factory, ru
 def test_reminders_reach_each_confirmed_participant_once_per_event(event_factory, participation_factory, run_jobs):
     from mutiroes.notifications import jobs, outbox
 
-    event = event_factory(max_participants=50)
+    # Within everyone's reminder lead time (24 h by default): a reminder waits for the participant's window.
+    event = event_factory(max_participants=50, start_date=clock.now() + timedelta(hours=12))
     confirmed = [participation_factory(event=event) for _ in range(5)]
     participation_factory(event=event, status=Participation.Status.CANCELLED)
 

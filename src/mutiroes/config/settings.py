@@ -5,6 +5,7 @@ e-mails written to files, a secret generated once and kept in the data directory
 expects real servers and refuses to boot without its secrets.
 """
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "mutiroes.events",
     "mutiroes.impact",
     "mutiroes.notifications",
+    "mutiroes.scheduler",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +244,19 @@ DRAMATIQ = {
 OUTBOX_RELAY_INTERVAL_S = float(_env("OUTBOX_RELAY_INTERVAL_S", "2") or 2)
 # Embedded mode runs the worker (and relay) inside `mutiroes dev`.
 EMBEDDED_WORKER = _env_bool("EMBEDDED_WORKER", EMBEDDED)
+
+# Scheduler (`mutiroes scheduler`): one leader fires the periodic jobs; the run ledger keeps one run per period.
+SCHEDULER_TIME_ZONE = _env("SCHEDULER_TIME_ZONE", TIME_ZONE)
+# A run found missing within this long after its fire time still runs once (catch-up); older ones are logged missed.
+SCHEDULER_GRACE_S = int(_env("SCHEDULER_GRACE_S", "3600") or 3600)
+# A paused or cut-off leader loses the lock after this long; a standby takes over within about this time.
+SCHEDULER_LOCK_TTL_S = float(_env("SCHEDULER_LOCK_TTL_S", "15") or 15)
+# Tests only: replace a job's cron fields, e.g. {"cleanup_expired_events": {"second": "*/2"}}.
+SCHEDULER_CRON_OVERRIDES = json.loads(_env("SCHEDULER_CRON_OVERRIDES", "{}") or "{}")
+if not isinstance(SCHEDULER_CRON_OVERRIDES, dict):
+    raise ImproperlyConfigured("SCHEDULER_CRON_OVERRIDES must be a JSON object of job name -> cron fields")
+# Embedded mode runs the scheduler inside `mutiroes dev` as well.
+EMBEDDED_SCHEDULER = _env_bool("EMBEDDED_SCHEDULER", EMBEDDED)
 
 LOGGING = {
     "version": 1,

@@ -70,7 +70,8 @@ class EmailDelivery(models.Model):
 
 
 class ReminderRun(models.Model):
-    """The bulk reminder of one event happens once; this row is its key."""
+    """The latest bulk reminder fan-out of one event (it runs as participants' lead times open; the delivery
+    key (reminder, event, user) is what keeps each person to one reminder)."""
 
     event_id = models.BigIntegerField(unique=True)
     started_at = models.DateTimeField(auto_now_add=True)

@@ -6,17 +6,21 @@ the message and the process dies before the row is marked sent; the retry then s
 """
 
 import logging
+import math
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from mutiroes.accounts import selectors as account_selectors
-from mutiroes.accounts.models import User
+from mutiroes.accounts.models import REMINDER_LEAD_HOURS_DEFAULT, REMINDER_LEAD_HOURS_MAX, User
 from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
@@ -128,15 +132,53 @@ def notification_send(*, event_id: int, user_id: int, kind: str, period: str = "
     return delivery.status
 
 
-def reminders_fan_out(*, event_id: int) -> int:
-    """Enqueue one reminder per confirmed participant, once per event, in bounded memory."""
-    run, _ = ReminderRun.objects.get_or_create(event_id=event_id)
-    if run.finished_at is not None:
+def _unreminded_confirmed() -> QuerySet[Participation]:
+    """Confirmed participations with reminders on and no reminder delivery yet, annotated with ``lead_hours``."""
+    reminded = EmailDelivery.objects.filter(
+        kind=Kind.REMINDER, event_id=OuterRef("event_id"), user_id=OuterRef("user_id"), period=""
+    )
+    return (
+        Participation.objects.filter(status=Participation.Status.CONFIRMED)
+        .exclude(user__notification_settings__email_reminder=False)
+        .annotate(
+            lead_hours=Coalesce("user__notification_settings__reminder_lead_hours", Value(REMINDER_LEAD_HOURS_DEFAULT))
+        )
+        .filter(~Exists(reminded))
+    )
+
+
+def reminders_due(*, now: datetime) -> list[int]:
+    """Published events starting within the longest lead time that have a confirmed participant whose own
+    reminder lead time has opened and who was not reminded yet (the hourly scan enqueues their fan-outs)."""
+    rows = (
+        _unreminded_confirmed()
+        .filter(
+            event__status=Event.Status.PUBLISHED,
+            event__start_date__gt=now,
+            event__start_date__lte=now + timedelta(hours=REMINDER_LEAD_HOURS_MAX),
+        )
+        .values("event_id", "event__start_date")
+        .annotate(max_lead_hours=Max("lead_hours"))
+        .order_by("event__start_date", "event_id")
+    )
+    return [row["event_id"] for row in rows if row["event__start_date"] - timedelta(hours=row["max_lead_hours"]) <= now]
+
+
+def reminders_fan_out(*, event_id: int, now: datetime | None = None) -> int:
+    """Enqueue a reminder for each confirmed participant whose lead time has opened and who has none yet.
+
+    Runs again whenever another participant's window opens (the hourly scan); the filter and the delivery
+    key (reminder, event, user) keep it to one reminder per person. Bounded memory.
+    """
+    now = now or clock.now()
+    event = Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED, start_date__gt=now).first()
+    if event is None:
         return 0
-    if not Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED).exists():
-        return 0
+    # The window of a lead time of L hours is open once start - L h <= now, i.e. L >= the hours left (rounded up).
+    hours_left = math.ceil((event.start_date - now).total_seconds() / 3600)
     user_ids = (
-        Participation.objects.filter(event_id=event_id, status=Participation.Status.CONFIRMED)
+        _unreminded_confirmed()
+        .filter(event_id=event_id, lead_hours__gte=hours_left)
         .order_by("user_id")
         .values_list("user_id", flat=True)
         .iterator(chunk_size=REMINDER_BATCH)
@@ -149,6 +191,6 @@ def reminders_fan_out(*, event_id: int) -> int:
             [{"event_id": event_id, "user_id": user_id, "kind": Kind.REMINDER, "period": ""} for user_id in batch],
         )
         enqueued += len(batch)
-    ReminderRun.objects.filter(pk=run.pk).update(finished_at=clock.now(), enqueued=enqueued)
+    ReminderRun.objects.update_or_create(event_id=event_id, defaults={"finished_at": clock.now(), "enqueued": enqueued})
     logger.info("reminders for event %s: %s enqueued", event_id, enqueued)
     return enqueued
