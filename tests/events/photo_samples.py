@@ -1,6 +1,8 @@
 """Image files for the photo tests, made with Pillow: plain ones, and a phone-like JPEG with GPS and rotation."""
 
 import io
+import struct
+import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -47,3 +49,12 @@ def metadata_of(content: bytes) -> dict[str, object]:
             "info_keys": sorted(set(image.info) - {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi"}),
             "raw_exif": b"Exif" in content[:65536] or b"GPS" in content,
         }
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims the given size (CRC fixed up): what a decompression bomb looks like."""
+    content = bytearray(image_bytes("PNG", size=(1, 1)))
+    ihdr = content.index(b"IHDR")
+    content[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    content[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(content[ihdr : ihdr + 17])))
+    return bytes(content)

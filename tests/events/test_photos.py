@@ -9,7 +9,7 @@ from PIL import Image
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooLarge, UnsupportedMedia, ValidationFailed
 from mutiroes.events.models import EventPhoto
 from mutiroes.events.services_community import photo_delete, photo_upload
-from tests.events.photo_samples import image_bytes, metadata_of, phone_jpeg, upload
+from tests.events.photo_samples import image_bytes, metadata_of, phone_jpeg, png_claiming, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,13 @@ def test_decompression_bomb_is_refused_from_its_header(event, participant):
     assert len(bomb) < 100_000
     with pytest.raises(ValidationFailed) as caught:
         _post(event, participant, bomb)
+    assert "pixels" in caught.value.message
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (65_535, 1_000)], ids=["beyond-pillow-limit", "beyond-ours"])
+def test_forged_dimensions_are_refused_without_decoding(event, participant, size):
+    with pytest.raises(ValidationFailed) as caught:
+        _post(event, participant, png_claiming(*size), name="bomb.png")
     assert "pixels" in caught.value.message
 
 

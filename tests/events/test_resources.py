@@ -1,9 +1,10 @@
 """Resources an event needs and participants' pledges: who may write, upserts, surplus, derived totals."""
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound
 from mutiroes.events import selectors_community
@@ -211,3 +212,29 @@ def test_stats_count_resources_covered_by_pledges(event, user_factory, participa
     stats = event_stats(event=event)
 
     assert (stats["resources_total"], stats["resources_covered"], stats["photos"]) == (2, 1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_pledges_keep_one_row_per_user_and_count_everyone(
+    event_factory, user_factory, participation_factory
+):
+    event = event_factory()
+    resource = resource_create(event_id=event.id, user=event.organizer, data=GLOVES)
+    users = [user_factory() for _ in range(4)]
+    for user in users:
+        participation_factory(event=event, user=user)
+
+    def pledge(args):
+        user, quantity = args
+        try:
+            return pledge_set(event_id=event.id, resource_id=resource.pk, user=user, quantity=Decimal(quantity))
+        finally:
+            connection.close()
+
+    # Every user sends the same pledge three times at once (a double-clicked button, a retried request).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(pledge, [(user, n + 1) for n, user in enumerate(users) for _ in range(3)]))
+
+    assert created.count(True) == 4
+    assert Pledge.objects.filter(resource=resource).count() == 4
+    assert _pledged(resource) == Decimal(1 + 2 + 3 + 4)
