@@ -46,13 +46,13 @@ def event(event_factory):
 
 
 def _json_body_operations():
-    """(method, path template) of every operation that takes a JSON body, from the OpenAPI schema."""
+    """(method, path template, documented statuses) of every operation that takes a JSON body (OpenAPI)."""
     schema = api.get_openapi_schema()
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             content = (operation.get("requestBody") or {}).get("content", {})
             if "application/json" in content:
-                yield method, path
+                yield method, path, {int(status) for status in operation["responses"]}
 
 
 def _fill(path, event_id):
@@ -74,7 +74,7 @@ def test_every_json_route_answers_malformed_bodies_with_400(client, actor, user_
     assert len(operations) >= 8  # the walk really covers the API
     staff = user_factory(is_staff=True)
     before = (Event.objects.count(), Participation.objects.count())
-    for method, template in operations:
+    for method, template, documented in operations:
         path = _fill(template, event.id)
         for body in MALFORMED:
             for caller, turned_away in ((staff, set()), (actor, {403}), (None, {401})):
@@ -83,6 +83,8 @@ def test_every_json_route_answers_malformed_bodies_with_400(client, actor, user_
                 result = assert_client_error_json(response, (method, template, body[:20]))
                 # Staff passes every gate, so the body is read: 400. Others may be turned away before that.
                 assert response.status_code in {400} | turned_away, (method, template, body[:20], result)
+                # Clients are generated from the schema: every status a route returns is declared there.
+                assert response.status_code in documented, (method, template, response.status_code, documented)
         # Python's parser accepts the non-standard NaN; it must still be refused, as any non-object body is.
         assert_client_error_json(
             getattr(client, method)(path, b"NaN", content_type="application/json", headers=_bearer(actor))
@@ -292,6 +294,7 @@ def test_unknown_api_route_is_json_404(client):
 def test_body_over_the_limit_is_413(client, actor, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
     big = json.dumps(event_payload(description="x" * (128 * 1024)))
+    documented = {(method, path): statuses for method, path, statuses in _json_body_operations()}
     for path, headers in [
         (EVENTS, _bearer(actor)),
         (EVENTS, _bearer(actor) | {"Idempotency-Key": "grande"}),
@@ -299,6 +302,7 @@ def test_body_over_the_limit_is_413(client, actor, settings):
         ("/api/v1/auth/register", {}),
     ]:
         assert_error(client.post(path, big, content_type="application/json", headers=headers), 413)
+        assert 413 in documented[("post", path)]
     assert not Event.objects.exists()
 
 

@@ -22,16 +22,36 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Same key from the same user within 24 h replays the first response and creates nothing new.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+# Answered around the handler (body parsing, the Idempotency-Key middleware), so no route lists them itself;
+# clients are generated from this schema, so they are declared here for every operation they can reach.
+BODY_STATUSES = {400: "Malformed body: not JSON, not UTF-8, or nested too deep", 413: "Request body too large"}
+IDEMPOTENCY_STATUSES = {
+    409: "The first request with this Idempotency-Key is still running",
+    413: "Request body too large",
+    422: "This Idempotency-Key was used for a different request, or is malformed",
+}
 
 
 class MutiroesAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if "requestBody" in operation:
+                    _declare(operation, BODY_STATUSES)
             operation = path_item.get("post")
             if operation is not None and "security" in operation:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                _declare(operation, IDEMPOTENCY_STATUSES)
         return schema
+
+
+def _declare(operation: dict[str, Any], statuses: dict[int, str]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, description in statuses.items():
+        if status not in responses and str(status) not in responses:
+            responses[status] = {"description": description, "content": ERROR_CONTENT}
 
 
 api = MutiroesAPI(
