@@ -116,8 +116,8 @@ def test_newcomer_flow(client, monkeypatch):
 
     # The organiser's participant list and sign-in sheet reflect all of it.
     people = organizer.call("get", f"/events/{event_id}/participants").json()
-    people = people["items"] if isinstance(people, dict) else people
-    by_name = {p["user"]["username"]: p for p in people}
+    assert people["count"] == 2
+    by_name = {p["user"]["username"]: p for p in people["items"]}
     assert by_name["caio"]["checked_in_at"] is not None
     assert by_name["bia"]["status"] == "cancelled"
     assert by_name["bia"]["emergency_contact"] == "Mãe"

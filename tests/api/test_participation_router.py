@@ -160,14 +160,24 @@ def test_organizer_lists_participants_with_emergency_data(api_client, event, org
     response = api_client.get(f"{EVENTS}/{event['id']}/participants", user=organizer)
     assert response.status_code == 200
     body = response.json()
-    items = body["items"] if isinstance(body, dict) else body
-    by_user = {item["user"]["username"]: item for item in items}
+    assert body["count"] == 3
+    by_user = {item["user"]["username"]: item for item in body["items"]}
     assert set(by_user) == {alice.username, bob.username, carol.username}
     assert by_user[alice.username]["emergency_contact"] == "Mãe da Alice"
     assert by_user[alice.username]["emergency_phone"] == "+55 11 91111-1111"
     assert by_user[alice.username]["special_needs"] == "alergia a abelhas"
     assert by_user[alice.username]["email"] == alice.email
     assert by_user[carol.username]["status"] == "waitlisted"
+
+
+def test_participant_list_is_paginated(api_client, event, organizer, crowd):
+    url = f"{EVENTS}/{event['id']}/participants"
+    first = api_client.get(url, {"page_size": 2}, user=organizer).json()
+    second = api_client.get(url, {"page_size": 2, "page": 2}, user=organizer).json()
+    assert (len(first["items"]), len(second["items"]), first["count"], second["count"]) == (2, 1, 3, 3)
+    seen = {p["id"] for p in first["items"] + second["items"]}
+    assert seen == set(Participation.objects.filter(event_id=event["id"]).values_list("id", flat=True))
+    assert_error(api_client.get(url, {"page_size": 10**9}, user=organizer), 422)
 
 
 def test_sign_in_sheet_csv(api_client, event, organizer, crowd, monkeypatch):

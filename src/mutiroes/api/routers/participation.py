@@ -2,9 +2,10 @@ import csv
 import io
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Router, Status
+from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import jwt
+from mutiroes.api.pagination import Page, PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.events import CheckInIn, JoinIn, ParticipantOut, ParticipationOut, ParticipationStatusIn
 from mutiroes.events import selectors, services
@@ -26,10 +27,10 @@ def leave_event(request: HttpRequest, event_id: Path[Id]) -> object:
     return participation
 
 
-@router.get("/events/{event_id}/participants", response={200: list[ParticipantOut], **WRITE}, auth=jwt)
-def list_participants(request: HttpRequest, event_id: Path[Id]) -> list:
+@router.get("/events/{event_id}/participants", response={200: Page[ParticipantOut], **WRITE}, auth=jwt)
+def list_participants(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     event = selectors.event_get_managed(event_id=event_id, user=request.auth)
-    return list(selectors.participant_list(event=event))
+    return paginate(selectors.participant_list(event=event), page)
 
 
 @router.get(
