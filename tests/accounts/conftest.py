@@ -3,6 +3,7 @@
 Prefixed ``acc_`` so they never shadow the shared ``user_factory`` / ``event_factory`` / ``api_client``.
 """
 
+import importlib
 import itertools
 import json
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from ninja_jwt.tokens import RefreshToken
 
@@ -122,3 +124,9 @@ def acc_frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None
         monkeypatch.setattr(clock, "now", lambda: at)
 
     return freeze
+
+
+@pytest.fixture
+def acc_catalogue(db: None) -> None:
+    """The seeded badge catalogue, restored in case a transactional test's flush removed it."""
+    importlib.import_module("mutiroes.accounts.migrations.0003_seed_badges_backfill_settings").seed_badges(apps, None)

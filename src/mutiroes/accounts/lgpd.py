@@ -85,12 +85,8 @@ def _one(queryset: models.QuerySet[Any], *, exclude: Iterable[str] = ()) -> dict
 
 
 def _user_foreign_keys() -> list[models.ForeignKey]:
-    """Every many-to-one field in the project pointing at the user model."""
-    return [
-        rel.field
-        for rel in User._meta.related_objects
-        if rel.many_to_one and isinstance(rel.field, models.ForeignKey) and rel.related_model is not User
-    ]
+    """Every foreign key (one-to-one included) in the project pointing at the user model."""
+    return [rel.field for rel in User._meta.related_objects if isinstance(rel.field, models.ForeignKey)]
 
 
 def _email_deliveries() -> type[models.Model] | None:

@@ -36,7 +36,7 @@ def update_me(request: HttpRequest, payload: ProfilePatch) -> dict:
     return me_out(user)
 
 
-@router.delete("/users/me", response={204: None, 401: Error, 403: Error, 409: Error, 422: Error}, auth=jwt)
+@router.delete("/users/me", response={204: None, 400: Error, 401: Error, 403: Error, 409: Error, 422: Error}, auth=jwt)
 def delete_me(request: HttpRequest, payload: AccountDeleteIn) -> Status:
     lgpd.user_delete_account(user=request.auth, password=payload.password)
     return Status(204, None)
