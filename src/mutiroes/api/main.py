@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from mutiroes import __version__
 from mutiroes.api import errors
 from mutiroes.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mutiroes.api.routers import auth, community, events, impact, participation, users
+from mutiroes.api.routers import admin_jobs, auth, community, events, impact, participation, users
 
 DESCRIPTION = """
 Mutirões: community environmental volunteering. Organisers publish events; volunteers find events
@@ -64,5 +64,5 @@ api = MutiroesAPI(
 )
 errors.install(api)
 api.add_router("/v1/auth", auth.router)
-for router in (users.router, events.router, participation.router, community.router, impact.router):
+for router in (users.router, events.router, participation.router, community.router, impact.router, admin_jobs.router):
     api.add_router("/v1", router)
