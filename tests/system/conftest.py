@@ -1,0 +1,98 @@
+"""Fixtures for the system tests of the background work: real Redis, real SMTP sink, real worker processes.
+
+Uses the shared `redis_server`, `redis_factory` and `smtp_server` fixtures (tests/conftest.py); adds worker
+processes, a broker in the test process on the workers' Redis, and a slow SMTP sink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import pytest
+
+from mutiroes.infra.broker import build_broker, get_broker, install_broker
+from tests.servers.redis import RedisServer
+from tests.system.support import SlowSmtpSink, WorkerPool, broker_config
+
+_FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Measured figures (redelivery times, duplicates, rates), printed in the terminal summary."""
+
+    def record(line: str) -> None:
+        request.config.stash.setdefault(_FIGURES, []).append(f"{request.node.name}: {line}")
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(_FIGURES, [])
+    if lines:
+        terminalreporter.section("background work: measured figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers() -> Iterator[None]:
+    # A test that takes Redis or SMTP down opens this process's breakers; the next test starts with them closed.
+    try:
+        from mutiroes.resilience.breakers import all_breakers
+    except ImportError:  # a tree without breakers
+        yield
+        return
+    for breaker in all_breakers().values():
+        breaker.reset()
+    yield
+    for breaker in all_breakers().values():
+        breaker.reset()
+
+
+@pytest.fixture
+def workers(transactional_db: None, tmp_path: Path) -> Iterator[WorkerPool]:
+    """Starts `mutiroes worker` processes on the test database; kills their process groups at teardown.
+
+    Depends on `transactional_db` so the workers are gone before pytest-django empties the tables.
+    """
+    pool = WorkerPool(tmp_path)
+    yield pool
+    pool.cleanup()
+
+
+@pytest.fixture
+def use_broker() -> Iterator[Callable[[RedisServer], dramatiq.Broker]]:
+    """Switches this process's broker (outbox relay, enqueues, dashboard) to a Redis; restores it after."""
+    previous = get_broker()
+    built: list[Any] = []
+
+    def install(server: RedisServer) -> dramatiq.Broker:
+        broker = build_broker(broker_config(server.url()))
+        built.append(broker)
+        install_broker(broker)
+        return broker
+
+    yield install
+    install_broker(previous)
+    for broker in built:
+        broker.client.close()
+
+
+@pytest.fixture
+def redis_broker(redis_server: RedisServer, use_broker: Callable[[RedisServer], dramatiq.Broker]) -> dramatiq.Broker:
+    return use_broker(redis_server)
+
+
+@pytest.fixture
+def slow_smtp_server(settings: Any) -> Iterator[SlowSmtpSink]:
+    """An SMTP sink of this test alone that takes `delay_s` to accept each message (set it in the test)."""
+    sink = SlowSmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield sink
+    sink.stop()

@@ -1,0 +1,35 @@
+"""Joining an event through the API, a real worker process, a real SMTP server: one registration e-mail."""
+
+import time
+
+import pytest
+
+from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from tests.system.support import RELAY_INTERVAL_S, poll
+
+pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
+
+
+def test_joining_sends_exactly_one_registration_email(
+    api_client, user_factory, event_factory, redis_server, redis_broker, smtp_server, workers
+):
+    workers.start(redis_url=redis_server.url(), smtp_port=smtp_server.port)
+    event = event_factory(max_participants=10)
+    volunteer = user_factory()
+
+    response = api_client.post(f"/api/v1/events/{event.pk}/join", user=volunteer)
+
+    assert response.status_code == 201, response.content
+    poll(lambda: len(smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
+    # A second copy would come from the relay sending the row again or a redelivery: give both a few rounds.
+    time.sleep(6 * RELAY_INTERVAL_S)
+    [message] = smtp_server.messages
+    assert message.rcpt_tos == [volunteer.email]
+    assert event.title in message.subject
+    assert any(part.get_filename() == "mutirao.ics" for part in message.message.iter_attachments())
+    [delivery] = EmailDelivery.objects.all()
+    assert (delivery.kind, delivery.event_id, delivery.user_id) == ("registration", event.pk, volunteer.pk)
+    assert delivery.status == EmailDelivery.Status.SENT
+    assert delivery.attempts == 1
+    [row] = OutboxMessage.objects.all()
+    assert row.relayed_at is not None
