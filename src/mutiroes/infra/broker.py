@@ -52,9 +52,8 @@ def _middleware(config: dict) -> list:
 
 
 def _redis_broker(config: dict, middleware: list) -> dramatiq.Broker:
-    from dramatiq.brokers.redis import RedisBroker
-
     from mutiroes.infra.redis import redis_client
+    from mutiroes.infra.redis_broker import RedisBroker
 
     client = redis_client(config["url"], purpose="broker")
     return RedisBroker(
