@@ -338,3 +338,29 @@ def test_concurrent_refreshes_with_one_token_mint_one_pair(user_factory):
     # A stolen refresh token raced against its owner must not yield two live sessions.
     assert statuses.count(200) == 1, statuses
     assert statuses.count(401) == 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_email_create_one_account():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    assert connection.vendor == "postgresql"
+    spellings = ["rita@example.org", "Rita@example.org", "RITA@EXAMPLE.ORG", "rita@Example.Org"]
+
+    def register(i):
+        try:
+            body = {"username": f"rita{i}", "email": spellings[i % 4], "password": PASSWORD}
+            response = Client().post(f"{AUTH}/register", json.dumps(body), content_type="application/json")
+            return response.status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(register, range(12)))
+
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 11, statuses
+    assert User.objects.filter(email__iexact="rita@example.org").count() == 1
