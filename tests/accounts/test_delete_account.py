@@ -307,3 +307,15 @@ def test_admin_log_entries_about_the_user_lose_the_name(acc_user):
     lgpd.user_delete_account(user=me, password=PASSWORD)
     entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(User), object_id=str(me.pk))
     assert entry.object_repr == PLACEHOLDER_USERNAME
+
+
+@pytest.mark.django_db
+def test_password_guessing_is_throttled_per_account(acc_user, acc_client, settings):
+    settings.LOGIN_THROTTLE = "2/m"
+    me, other = acc_user(), acc_user()
+    client = acc_client(me)
+    assert [client.delete(URL, {"password": f"chute-{n}"}).status_code for n in range(2)] == [403, 403]
+    throttled = client.delete(URL, {"password": PASSWORD})
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) >= 1
+    assert User.objects.filter(pk=me.pk).exists()
+    assert acc_client(other).delete(URL, {"password": PASSWORD}).status_code == 204  # others unaffected

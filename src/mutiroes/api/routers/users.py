@@ -20,9 +20,19 @@ from mutiroes.api.schemas.accounts import (
 from mutiroes.api.schemas.common import Error
 from mutiroes.api.schemas.events import EventOut
 from mutiroes.api.serializers import me_out, public_profile_out, with_my_participation
+from mutiroes.api.throttles import LoginAccountThrottle
 
 # No route awards badges: only the background jobs call accounts.badges.
 router = Router(tags=["accounts"])
+
+
+class PasswordConfirmThrottle(LoginAccountThrottle):
+    """Guessing the password with a stolen access token is throttled like logging in, per account."""
+
+    scope = "password_confirm"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
 @router.get("/users/me", response={200: MeOut, 401: Error}, auth=jwt)
@@ -36,7 +46,12 @@ def update_me(request: HttpRequest, payload: ProfilePatch) -> dict:
     return me_out(user)
 
 
-@router.delete("/users/me", response={204: None, 400: Error, 401: Error, 403: Error, 409: Error, 422: Error}, auth=jwt)
+@router.delete(
+    "/users/me",
+    response={204: None, 400: Error, 401: Error, 403: Error, 409: Error, 422: Error, 429: Error},
+    auth=jwt,
+    throttle=[PasswordConfirmThrottle()],
+)
 def delete_me(request: HttpRequest, payload: AccountDeleteIn) -> Status:
     lgpd.user_delete_account(user=request.auth, password=payload.password)
     return Status(204, None)
