@@ -12,9 +12,9 @@ from mutiroes.core import clock
 from mutiroes.impact.models import EventReport
 
 
-def _attend(acc_event, acc_participation, user, n: int = 1) -> None:
+def _attend(past_event, attend, user, n: int = 1) -> None:
     for _ in range(n):
-        acc_participation(acc_event(), user, checked_in=True)
+        attend(past_event(), user, checked_in=True)
 
 
 def _slugs(awards) -> set[str]:
@@ -42,10 +42,10 @@ def test_every_criterion_is_a_user_stats_column():
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_first_attended_event_earns_primeiro_mutirao(acc_user, acc_event, acc_participation):
-    user = acc_user()
+def test_first_attended_event_earns_primeiro_mutirao(user_factory, past_event, attend):
+    user = user_factory()
     assert badges.badges_award(user_id=user.pk) == []
-    _attend(acc_event, acc_participation, user)
+    _attend(past_event, attend, user)
     awarded = badges.badges_award(user_id=user.pk)
     assert _slugs(awarded) == {"primeiro-mutirao"}
     assert all(a.user_id == user.pk and a.awarded_at is not None for a in awarded)
@@ -53,9 +53,9 @@ def test_first_attended_event_earns_primeiro_mutirao(acc_user, acc_event, acc_pa
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_awarding_twice_awards_nothing_new(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    _attend(acc_event, acc_participation, user)
+def test_awarding_twice_awards_nothing_new(user_factory, past_event, attend):
+    user = user_factory()
+    _attend(past_event, attend, user)
     assert badges.badges_award(user_id=user.pk)
     assert badges.badges_award(user_id=user.pk) == []
     assert UserBadge.objects.filter(user=user).count() == 1
@@ -63,21 +63,21 @@ def test_awarding_twice_awards_nothing_new(acc_user, acc_event, acc_participatio
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_thresholds_are_inclusive_and_only_new_badges_return(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    _attend(acc_event, acc_participation, user, 4)
+def test_thresholds_are_inclusive_and_only_new_badges_return(user_factory, past_event, attend):
+    user = user_factory()
+    _attend(past_event, attend, user, 4)
     assert _slugs(badges.badges_award(user_id=user.pk)) == {"primeiro-mutirao", "dez-horas-de-dedicacao"}  # 12 h
-    _attend(acc_event, acc_participation, user, 1)
+    _attend(past_event, attend, user, 1)
     assert _slugs(badges.badges_award(user_id=user.pk)) == {"voluntario-assiduo"}
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_trees_shared_from_a_report_earn_guardiao_verde(acc_user, acc_event, acc_participation):
-    event = acc_event(hours=1)
-    people = [acc_user(), acc_user()]
+def test_trees_shared_from_a_report_earn_guardiao_verde(user_factory, past_event, attend):
+    event = past_event(hours=1)
+    people = [user_factory(), user_factory()]
     for person in people:
-        acc_participation(event, person, checked_in=True)
+        attend(event, person, checked_in=True)
     EventReport.objects.create(
         event=event, participants=2, hours=Decimal(2), trash_kg=0, recyclable_kg=0, trees_planted=20, area_m2=0
     )
@@ -87,26 +87,26 @@ def test_trees_shared_from_a_report_earn_guardiao_verde(acc_user, acc_event, acc
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_organising_is_rewarded(acc_user, acc_event):
-    organiser = acc_user()
-    acc_event(organizer=organiser)
+def test_organising_is_rewarded(user_factory, past_event):
+    organiser = user_factory()
+    past_event(organizer=organiser)
     assert _slugs(badges.badges_award(user_id=organiser.pk)) == {"puxador-de-mutirao"}
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_retired_badges_are_not_awarded(acc_user, acc_event, acc_participation):
+def test_retired_badges_are_not_awarded(user_factory, past_event, attend):
     Badge.objects.filter(slug="primeiro-mutirao").update(is_active=False)
-    user = acc_user()
-    _attend(acc_event, acc_participation, user)
+    user = user_factory()
+    _attend(past_event, attend, user)
     assert "primeiro-mutirao" not in _slugs(badges.badges_award(user_id=user.pk))
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_award_without_recompute_reads_the_stored_stats(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    _attend(acc_event, acc_participation, user)
+def test_award_without_recompute_reads_the_stored_stats(user_factory, past_event, attend):
+    user = user_factory()
+    _attend(past_event, attend, user)
     assert badges.badges_award(user_id=user.pk, recompute=False) == []  # no stats row yet
     UserStats.objects.create(user=user, events_attended=1, computed_at=clock.now())
     assert _slugs(badges.badges_award(user_id=user.pk, recompute=False)) == {"primeiro-mutirao"}
@@ -114,11 +114,11 @@ def test_award_without_recompute_reads_the_stored_stats(acc_user, acc_event, acc
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_award_many_is_one_insert_for_many_users(acc_user, acc_event, acc_participation, django_assert_max_num_queries):
-    users = [acc_user() for _ in range(10)]
-    event = acc_event()
+def test_award_many_is_one_insert_for_many_users(user_factory, past_event, attend, django_assert_max_num_queries):
+    users = [user_factory() for _ in range(10)]
+    event = past_event()
     for user in users:
-        acc_participation(event, user, checked_in=True)
+        attend(event, user, checked_in=True)
     with django_assert_max_num_queries(12):
         awarded = badges.badges_award_many(user_ids=[u.pk for u in users])
     assert sorted(a.user_id for a in awarded) == sorted(u.pk for u in users)
@@ -127,10 +127,10 @@ def test_award_many_is_one_insert_for_many_users(acc_user, acc_event, acc_partic
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_award_for_event_covers_its_participants_and_organiser(acc_user, acc_event, acc_participation):
-    event = acc_event()
-    participant = acc_user()
-    acc_participation(event, participant, checked_in=True)
+def test_award_for_event_covers_its_participants_and_organiser(user_factory, past_event, attend):
+    event = past_event()
+    participant = user_factory()
+    attend(event, participant, checked_in=True)
     awarded = badges.badges_award_for_event(event_id=event.pk)
     assert {(a.user_id, a.badge.slug) for a in awarded} == {
         (participant.pk, "primeiro-mutirao"),
@@ -140,8 +140,8 @@ def test_award_for_event_covers_its_participants_and_organiser(acc_user, acc_eve
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_database_refuses_a_second_copy_of_a_badge(acc_user):
-    user, badge = acc_user(), Badge.objects.first()
+def test_database_refuses_a_second_copy_of_a_badge(user_factory):
+    user, badge = user_factory(), Badge.objects.first()
     UserBadge.objects.create(user=user, badge=badge, awarded_at=clock.now())
     with pytest.raises(IntegrityError):
         UserBadge.objects.create(user=user, badge=badge, awarded_at=clock.now())
@@ -155,7 +155,7 @@ def test_database_refuses_a_non_positive_threshold():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_awards_hand_out_each_badge_once(acc_user, acc_event, acc_participation):
+def test_concurrent_awards_hand_out_each_badge_once(user_factory, past_event, attend):
     if connection.vendor != "postgresql":
         pytest.skip("needs real concurrent writers")
     # Its own badge: another transactional test's flush may have emptied the seeded catalogue.
@@ -163,8 +163,8 @@ def test_concurrent_awards_hand_out_each_badge_once(acc_user, acc_event, acc_par
         slug="teste-concorrencia", name="Teste de concorrência", description="-", criterion="events_attended",
         threshold=1, icon="x",
     )  # fmt: skip
-    user = acc_user()
-    _attend(acc_event, acc_participation, user)
+    user = user_factory()
+    _attend(past_event, attend, user)
     results: list[list[str]] = []
     barrier = threading.Barrier(6)
 
@@ -187,8 +187,8 @@ def test_concurrent_awards_hand_out_each_badge_once(acc_user, acc_event, acc_par
 
 
 @pytest.mark.django_db
-def test_catalogue_is_public_with_criteria(acc_client):
-    response = acc_client().get("/api/v1/badges")
+def test_catalogue_is_public_with_criteria(api_client):
+    response = api_client.get("/api/v1/badges")
     assert response.status_code == 200
     first = next(b for b in response.json() if b["slug"] == "voluntario-assiduo")
     assert first["criterion"] == "events_attended"
@@ -197,32 +197,30 @@ def test_catalogue_is_public_with_criteria(acc_client):
 
 
 @pytest.mark.django_db
-def test_retired_badges_leave_the_catalogue(acc_client):
+def test_retired_badges_leave_the_catalogue(api_client):
     Badge.objects.filter(slug="caca-lixo").update(is_active=False)
-    slugs = {b["slug"] for b in acc_client().get("/api/v1/badges").json()}
+    slugs = {b["slug"] for b in api_client.get("/api/v1/badges").json()}
     assert "caca-lixo" not in slugs and "primeiro-mutirao" in slugs
 
 
 @pytest.mark.django_db
-def test_my_badges_lists_only_mine(acc_user, acc_event, acc_participation, acc_client):
-    me, other = acc_user(), acc_user()
-    _attend(acc_event, acc_participation, me)
+def test_my_badges_lists_only_mine(user_factory, past_event, attend, api_client):
+    me, other = user_factory(), user_factory()
+    _attend(past_event, attend, me)
     badges.badges_award(user_id=me.pk)
-    mine = acc_client(me).get("/api/v1/users/me/badges")
+    mine = api_client.get("/api/v1/users/me/badges", user=me)
     assert mine.status_code == 200
     assert [b["badge"]["slug"] for b in mine.json()] == ["primeiro-mutirao"]
     assert mine.json()[0]["awarded_at"]
-    assert acc_client(other).get("/api/v1/users/me/badges").json() == []
-    assert acc_client().get("/api/v1/users/me/badges").status_code == 401
+    assert api_client.get("/api/v1/users/me/badges", user=other).json() == []
+    assert api_client.get("/api/v1/users/me/badges").status_code == 401
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["post", "put"])
-def test_no_route_lets_a_user_award_themselves(acc_user, acc_client, method):
-    user = acc_user()
-    client = acc_client(user)
-    send = getattr(client, method)
+def test_no_route_lets_a_user_award_themselves(user_factory, api_client, method):
+    user = user_factory()
     for path in ("/api/v1/users/me/badges", "/api/v1/badges"):
-        response = send(path, {"slug": "primeiro-mutirao"})
+        response = api_client.request(method, path, json={"slug": "primeiro-mutirao"}, user=user)
         assert response.status_code == 405
     assert not UserBadge.objects.filter(user=user).exists()

@@ -25,12 +25,6 @@ URL = "/api/v1/users/me"
 TEXT_TYPES = ("character varying", "text", "character", "json", "jsonb")
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def _occurrences(needles: list[str]) -> list[tuple[str, str, str]]:
     """(table, column, needle) for every text-like column of every table holding one of the needles."""
     with connection.cursor() as cursor:
@@ -75,7 +69,8 @@ def _photo(event, user) -> EventPhoto:
     [
         ({"password": "errada-123"}, 403),
         ({}, 422),
-        (None, 400),  # no body at all: malformed
+        (None, 422),  # an empty body: the password is missing
+        ("[1, 2", 400),  # not JSON at all: malformed
         ({"password": ""}, 422),
         ({"password": PASSWORD, "force": True}, 422),
         ({"password": "x" * 129}, 422),
@@ -83,36 +78,37 @@ def _photo(event, user) -> EventPhoto:
         ({"password": 12345}, 422),
     ],
 )
-def test_deletion_needs_the_right_password(acc_user, acc_client, body, status):
-    user = acc_user()
-    response = acc_client(user).delete(URL, body)
+def test_deletion_needs_the_right_password(user_factory, api_client, body, status):
+    user = user_factory()
+    if isinstance(body, str):
+        response = api_client.request("DELETE", URL, data=body, content_type="application/json", user=user)
+    else:
+        response = api_client.delete(URL, body, user=user)
     assert response.status_code == status, response.content
     assert "code" in response.json()
     assert User.objects.filter(pk=user.pk).exists()
 
 
 @pytest.mark.django_db
-def test_deletion_requires_authentication(acc_client):
-    assert acc_client().delete(URL, {"password": PASSWORD}).status_code == 401
+def test_deletion_requires_authentication(api_client):
+    assert api_client.delete(URL, {"password": PASSWORD}).status_code == 401
 
 
 @pytest.mark.django_db(transaction=True)
-def test_erasure_leaves_no_trace_of_the_person(
-    acc_user, acc_event, acc_participation, acc_client, acc_catalogue, media
-):
+def test_erasure_leaves_no_trace_of_the_person(user_factory, past_event, attend, api_client, badge_catalogue, media):
     if connection.vendor != "postgresql":
         pytest.skip("searches PostgreSQL's catalogue")
-    me = acc_user(username="zelia_apagavel", email="Zelia.Apagavel@Example.org", first_name="Zélia",
+    me = user_factory(username="zelia_apagavel", email="Zelia.Apagavel@Example.org", first_name="Zélia",
                   last_name="Apagavelsobrenome")  # fmt: skip
     Profile.objects.filter(user=me).update(phone="+55 11 98888-7777", bio="Zélia Apagavelsobrenome, bióloga")
-    other, staff = acc_user(), acc_user(is_staff=True)
+    other, staff = user_factory(), user_factory(is_staff=True)
     now = clock.now()
 
     # As a participant: attended one event, registered for another, commented, pledged, posted a photo.
-    attended = acc_event(organizer=other)
-    acc_participation(attended, me, checked_in=True, emergency_contact="Zélia's mãe", emergency_phone="+55 1")
-    upcoming_other = acc_event(organizer=other, start_date=now + timedelta(days=3))
-    acc_participation(upcoming_other, me)
+    attended = past_event(organizer=other)
+    attend(attended, me, checked_in=True, emergency_contact="Zélia's mãe", emergency_phone="+55 1")
+    upcoming_other = past_event(organizer=other, start_date=now + timedelta(days=3))
+    attend(upcoming_other, me)
     Comment.objects.create(event=attended, author=me, content="Obrigada, assinado Zélia Apagavelsobrenome")
     reply_target = Comment.objects.create(event=attended, author=other, content="comentário de outra pessoa")
     Comment.objects.create(event=attended, author=me, parent=reply_target, content="resposta da Zélia")
@@ -123,16 +119,16 @@ def test_erasure_leaves_no_trace_of_the_person(
     assert all(path.exists() for path in photo_files)
 
     # As an organiser: a past reported event, a future event with people, a future empty one, a draft.
-    past = acc_event(organizer=me, title="Limpeza do mangue")
-    acc_participation(past, other, checked_in=True)
+    past = past_event(organizer=me, title="Limpeza do mangue")
+    attend(past, other, checked_in=True)
     report = EventReport.objects.create(
         event=past, participants=12, hours=Decimal(36), trash_kg=Decimal(80), recyclable_kg=Decimal(20),
         trees_planted=0, area_m2=Decimal(500), filed_by=me, summary="Foi ótimo",
     )  # fmt: skip
-    future = acc_event(organizer=me, start_date=now + timedelta(days=10))
-    acc_participation(future, other)
-    future_empty = acc_event(organizer=me, start_date=now + timedelta(days=20))
-    draft = acc_event(organizer=me, status=Event.Status.DRAFT, start_date=now + timedelta(days=30))
+    future = past_event(organizer=me, start_date=now + timedelta(days=10))
+    attend(future, other)
+    future_empty = past_event(organizer=me, start_date=now + timedelta(days=20))
+    draft = past_event(organizer=me, status=Event.Status.DRAFT, start_date=now + timedelta(days=30))
     draft.cover_image.save("capa.jpg", ContentFile(b"cover"), save=True)
     cover_file = media / draft.cover_image.name
 
@@ -145,7 +141,6 @@ def test_erasure_leaves_no_trace_of_the_person(
         user_id=staff.pk, queryset=[me], action_flag=CHANGE, change_message="changed bio", single_object=True
     )
     RefreshToken.for_user(me)  # an outstanding token row
-    client = acc_client(me)
     cached = f'{{"name": "Zélia", "email": "{me.email}"}}'.encode()
     IdempotencyRecord.objects.create(
         user=me, key="k", method="POST", path="/api/v1/x", request_hash="h", status_code=201, response_body=cached
@@ -165,7 +160,7 @@ def test_erasure_leaves_no_trace_of_the_person(
     }
     assert expected <= before
 
-    response = client.delete(URL, {"password": PASSWORD})
+    response = api_client.delete(URL, {"password": PASSWORD}, user=me)
     assert response.status_code == 204, response.content
 
     # The person is gone, and so is everything that was theirs.
@@ -208,46 +203,46 @@ def test_erasure_leaves_no_trace_of_the_person(
     assert _occurrences(needles) == []
 
     # The old token no longer works, and the name is not reusable as the placeholder.
-    assert client.get(URL).status_code == 401
-    assert client.delete(URL, {"password": PASSWORD}).status_code == 401
+    assert api_client.get(URL, user=me).status_code == 401
+    assert api_client.delete(URL, {"password": PASSWORD}, user=me).status_code == 401
 
 
 @pytest.mark.django_db
-def test_a_second_organiser_reuses_the_placeholder(acc_user, acc_event, acc_client):
-    first, second = acc_user(), acc_user()
-    one, two = acc_event(organizer=first), acc_event(organizer=second)
-    assert acc_client(first).delete(URL, {"password": PASSWORD}).status_code == 204
-    assert acc_client(second).delete(URL, {"password": PASSWORD}).status_code == 204
+def test_a_second_organiser_reuses_the_placeholder(user_factory, past_event, api_client):
+    first, second = user_factory(), user_factory()
+    one, two = past_event(organizer=first), past_event(organizer=second)
+    assert api_client.delete(URL, {"password": PASSWORD}, user=first).status_code == 204
+    assert api_client.delete(URL, {"password": PASSWORD}, user=second).status_code == 204
     assert User.objects.filter(username=PLACEHOLDER_USERNAME).count() == 1
     one.refresh_from_db(), two.refresh_from_db()
     assert one.organizer_id == two.organizer_id == User.objects.get(username=PLACEHOLDER_USERNAME).pk
 
 
 @pytest.mark.django_db
-def test_an_account_with_nothing_is_simply_deleted(acc_user, acc_client):
-    user = acc_user()
-    assert acc_client(user).delete(URL, {"password": PASSWORD}).status_code == 204
+def test_an_account_with_nothing_is_simply_deleted(user_factory, api_client):
+    user = user_factory()
+    assert api_client.delete(URL, {"password": PASSWORD}, user=user).status_code == 204
     assert not User.objects.filter(pk=user.pk).exists()
     assert not User.objects.filter(username=PLACEHOLDER_USERNAME).exists()  # created only when needed
 
 
 @pytest.mark.django_db
-def test_an_event_in_progress_is_kept_not_cancelled(acc_user, acc_event, acc_participation, acc_client):
-    me, other = acc_user(), acc_user()
-    running = acc_event(organizer=me, start_date=clock.now() - timedelta(hours=1), hours=4)
-    acc_participation(running, other, checked_in=True)
-    assert acc_client(me).delete(URL, {"password": PASSWORD}).status_code == 204
+def test_an_event_in_progress_is_kept_not_cancelled(user_factory, past_event, attend, api_client):
+    me, other = user_factory(), user_factory()
+    running = past_event(organizer=me, start_date=clock.now() - timedelta(hours=1), hours=4)
+    attend(running, other, checked_in=True)
+    assert api_client.delete(URL, {"password": PASSWORD}, user=me).status_code == 204
     running.refresh_from_db()
     assert running.status == Event.Status.PUBLISHED
     assert running.organizer.username == PLACEHOLDER_USERNAME
 
 
 @pytest.mark.django_db
-def test_the_placeholder_cannot_sign_in_register_or_be_seen(acc_user, acc_event, acc_client):
-    me = acc_user()
-    acc_event(organizer=me)
-    acc_client(me).delete(URL, {"password": PASSWORD})
-    anonymous = acc_client()
+def test_the_placeholder_cannot_sign_in_register_or_be_seen(user_factory, past_event, api_client):
+    me = user_factory()
+    past_event(organizer=me)
+    api_client.delete(URL, {"password": PASSWORD}, user=me)
+    anonymous = api_client
     assert anonymous.get(f"/api/v1/users/{PLACEHOLDER_USERNAME}").status_code == 404
     token = anonymous.post("/api/v1/auth/token", {"username": PLACEHOLDER_USERNAME, "password": PASSWORD})
     assert token.status_code == 401
@@ -255,8 +250,8 @@ def test_the_placeholder_cannot_sign_in_register_or_be_seen(acc_user, acc_event,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", [PLACEHOLDER_USERNAME, PLACEHOLDER_USERNAME.upper()])
-def test_the_placeholder_name_is_reserved(acc_client, username):
-    response = acc_client().post(
+def test_the_placeholder_name_is_reserved(api_client, username):
+    response = api_client.post(
         "/api/v1/auth/register",
         {"username": username, "email": "alguem@example.org", "password": "uma-senha-bem-longa-42"},
     )
@@ -266,9 +261,9 @@ def test_the_placeholder_name_is_reserved(acc_client, username):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_wrong_password_changes_nothing(acc_user, acc_event):
-    me = acc_user()
-    future = acc_event(organizer=me, start_date=clock.now() + timedelta(days=2))
+def test_wrong_password_changes_nothing(user_factory, past_event):
+    me = user_factory()
+    future = past_event(organizer=me, start_date=clock.now() + timedelta(days=2))
     with pytest.raises(Forbidden):
         lgpd.user_delete_account(user=me, password="errada")
     future.refresh_from_db()
@@ -277,9 +272,9 @@ def test_wrong_password_changes_nothing(acc_user, acc_event):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_the_placeholder_itself_cannot_be_erased(acc_user, acc_event):
-    me = acc_user()
-    acc_event(organizer=me)
+def test_the_placeholder_itself_cannot_be_erased(user_factory, past_event):
+    me = user_factory()
+    past_event(organizer=me)
     lgpd.user_delete_account(user=me, password=PASSWORD)
     placeholder = User.objects.get(username=PLACEHOLDER_USERNAME)
     placeholder.set_password("conhecida-123")  # even if someone gave it a password
@@ -289,10 +284,10 @@ def test_the_placeholder_itself_cannot_be_erased(acc_user, acc_event):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_an_active_account_squatting_the_placeholder_name_is_refused(acc_user, acc_event):
+def test_an_active_account_squatting_the_placeholder_name_is_refused(user_factory, past_event):
     User.objects.create_user(username=PLACEHOLDER_USERNAME, email="squat@example.org", password="x-long-pass-1")
-    me = acc_user()
-    acc_event(organizer=me)
+    me = user_factory()
+    past_event(organizer=me)
     with pytest.raises(Exception) as excinfo:
         lgpd.user_delete_account(user=me, password=PASSWORD)
     assert getattr(excinfo.value, "code", "") == "placeholder_misconfigured"
@@ -301,8 +296,8 @@ def test_an_active_account_squatting_the_placeholder_name_is_refused(acc_user, a
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_admin_log_entries_about_the_user_lose_the_name(acc_user):
-    me, staff = acc_user(username="nome-no-log"), acc_user(is_staff=True)
+def test_admin_log_entries_about_the_user_lose_the_name(user_factory):
+    me, staff = user_factory(username="nome-no-log"), user_factory(is_staff=True)
     LogEntry.objects.log_actions(user_id=staff.pk, queryset=[me], action_flag=CHANGE, single_object=True)
     lgpd.user_delete_account(user=me, password=PASSWORD)
     entry = LogEntry.objects.get(content_type=ContentType.objects.get_for_model(User), object_id=str(me.pk))
@@ -310,12 +305,12 @@ def test_admin_log_entries_about_the_user_lose_the_name(acc_user):
 
 
 @pytest.mark.django_db
-def test_password_guessing_is_throttled_per_account(acc_user, acc_client, settings):
+def test_password_guessing_is_throttled_per_account(user_factory, api_client, settings):
     settings.LOGIN_THROTTLE = "2/m"
-    me, other = acc_user(), acc_user()
-    client = acc_client(me)
-    assert [client.delete(URL, {"password": f"chute-{n}"}).status_code for n in range(2)] == [403, 403]
-    throttled = client.delete(URL, {"password": PASSWORD})
+    me, other = user_factory(), user_factory()
+    guesses = [api_client.delete(URL, {"password": f"chute-{n}"}, user=me).status_code for n in range(2)]
+    assert guesses == [403, 403]
+    throttled = api_client.delete(URL, {"password": PASSWORD}, user=me)
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) >= 1
     assert User.objects.filter(pk=me.pk).exists()
-    assert acc_client(other).delete(URL, {"password": PASSWORD}).status_code == 204  # others unaffected
+    assert api_client.delete(URL, {"password": PASSWORD}, user=other).status_code == 204  # others unaffected

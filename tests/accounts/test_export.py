@@ -14,20 +14,14 @@ from mutiroes.notifications.models import EmailDelivery
 URL = "/api/v1/users/me/export"
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 @pytest.mark.django_db
-def test_export_holds_every_kind_of_record(acc_user, acc_event, acc_participation, acc_client, media):
-    me = acc_user(first_name="Maria", last_name="Exportada")
-    other = acc_user()
-    event = acc_event()
-    acc_participation(event, me, checked_in=True, emergency_contact="Mãe", emergency_phone="+55 81 90000-0000")
-    acc_participation(event, other, emergency_contact="OUTRA PESSOA")
-    mine = acc_event(organizer=me)
+def test_export_holds_every_kind_of_record(user_factory, past_event, attend, api_client, media):
+    me = user_factory(first_name="Maria", last_name="Exportada")
+    other = user_factory()
+    event = past_event()
+    attend(event, me, checked_in=True, emergency_contact="Mãe", emergency_phone="+55 81 90000-0000")
+    attend(event, other, emergency_contact="OUTRA PESSOA")
+    mine = past_event(organizer=me)
     EventReport.objects.create(
         event=mine, participants=3, hours=Decimal(6), trash_kg=Decimal(2), recyclable_kg=0, trees_planted=0,
         area_m2=0, filed_by=me, summary="relato",
@@ -44,7 +38,7 @@ def test_export_holds_every_kind_of_record(acc_user, acc_event, acc_participatio
     badges.badges_award(user_id=me.pk)
     stats.user_stats_recompute(user_id=me.pk)
 
-    response = acc_client(me).get(URL)
+    response = api_client.get(URL, user=me)
     assert response.status_code == 200
     data = response.json()
     assert data["account"]["email"] == me.email and data["account"]["first_name"] == "Maria"
@@ -70,13 +64,13 @@ def test_export_holds_every_kind_of_record(acc_user, acc_event, acc_participatio
 
 
 @pytest.mark.django_db
-def test_export_of_a_new_account_is_mostly_empty(acc_user, acc_client):
-    data = acc_client(acc_user()).get(URL).json()
+def test_export_of_a_new_account_is_mostly_empty(user_factory, api_client):
+    data = api_client.get(URL, user=user_factory()).json()
     for section in ("participations", "organized_events", "comments", "photos", "pledges", "badges", "reports_filed"):
         assert data[section] == []
     assert data["stats"] is None
 
 
 @pytest.mark.django_db
-def test_export_requires_authentication(acc_client):
-    assert acc_client().get(URL).status_code == 401
+def test_export_requires_authentication(api_client):
+    assert api_client.get(URL).status_code == 401

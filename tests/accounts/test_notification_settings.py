@@ -19,27 +19,27 @@ def _body(**overrides):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_settings_are_created_with_the_user_all_on(acc_user):
-    settings = NotificationSettings.objects.get(user=acc_user())
+def test_settings_are_created_with_the_user_all_on(user_factory):
+    settings = NotificationSettings.objects.get(user=user_factory())
     assert all(settings.allows(kind) for kind in NotificationKind.values)
     assert settings.reminder_lead_hours == 24
 
 
 @pytest.mark.django_db
-def test_get_returns_defaults(acc_user, acc_client):
-    response = acc_client(acc_user()).get(URL)
+def test_get_returns_defaults(user_factory, api_client):
+    response = api_client.get(URL, user=user_factory())
     assert response.status_code == 200
     assert response.json() == {"email": ALL_ON, "reminder_lead_hours": 24}
 
 
 @pytest.mark.django_db
-def test_put_replaces_the_settings(acc_user, acc_client):
-    user = acc_user()
+def test_put_replaces_the_settings(user_factory, api_client):
+    user = user_factory()
     body = _body(email={"reminder": False, "badge_earned": False}, reminder_lead_hours=48)
-    response = acc_client(user).put(URL, body)
+    response = api_client.put(URL, body, user=user)
     assert response.status_code == 200
     assert response.json() == body
-    assert acc_client(user).get(URL).json() == body
+    assert api_client.get(URL, user=user).json() == body
     row = NotificationSettings.objects.get(user=user)
     assert (row.email_reminder, row.email_badge_earned, row.email_update, row.reminder_lead_hours) == (
         False, False, True, 48,
@@ -47,9 +47,9 @@ def test_put_replaces_the_settings(acc_user, acc_client):
 
 
 @pytest.mark.django_db
-def test_put_of_one_user_leaves_others_alone(acc_user, acc_client):
-    me, other = acc_user(), acc_user()
-    acc_client(me).put(URL, _body(email={"update": False}))
+def test_put_of_one_user_leaves_others_alone(user_factory, api_client):
+    me, other = user_factory(), user_factory()
+    api_client.put(URL, _body(email={"update": False}), user=me)
     assert NotificationSettings.objects.get(user=other).email_update is True
 
 
@@ -76,9 +76,9 @@ def test_put_of_one_user_leaves_others_alone(acc_user, acc_client):
         pytest.param([], id="not-an-object"),
     ],
 )
-def test_put_rejects_bad_input(acc_user, acc_client, body):
-    user = acc_user()
-    response = acc_client(user).put(URL, body)
+def test_put_rejects_bad_input(user_factory, api_client, body):
+    user = user_factory()
+    response = api_client.put(URL, body, user=user)
     assert response.status_code == 422, response.content
     assert response.json()["code"] == "validation_error"
     settings = NotificationSettings.objects.get(user=user)
@@ -87,29 +87,29 @@ def test_put_rejects_bad_input(acc_user, acc_client, body):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lead", [1, 168])
-def test_lead_time_bounds_are_inclusive(acc_user, acc_client, lead):
-    response = acc_client(acc_user()).put(URL, _body(reminder_lead_hours=lead))
+def test_lead_time_bounds_are_inclusive(user_factory, api_client, lead):
+    response = api_client.put(URL, _body(reminder_lead_hours=lead), user=user_factory())
     assert response.status_code == 200
     assert response.json()["reminder_lead_hours"] == lead
 
 
 @pytest.mark.django_db
-def test_put_with_malformed_json_is_a_4xx(acc_user, acc_client):
-    response = acc_client(acc_user()).raw("put", URL, "{not json")
+def test_put_with_malformed_json_is_a_4xx(user_factory, api_client):
+    response = api_client.request("put", URL, data="{not json", content_type="application/json", user=user_factory())
     assert response.status_code in (400, 422)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["get", "put"])
-def test_settings_require_authentication(acc_client, method):
-    response = acc_client().get(URL) if method == "get" else acc_client().put(URL, _body())
+def test_settings_require_authentication(api_client, method):
+    response = api_client.get(URL) if method == "get" else api_client.put(URL, _body())
     assert response.status_code == 401
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_database_refuses_an_out_of_range_lead_time(acc_user):
-    settings = NotificationSettings.objects.get(user=acc_user())
+def test_database_refuses_an_out_of_range_lead_time(user_factory):
+    settings = NotificationSettings.objects.get(user=user_factory())
     settings.reminder_lead_hours = 169
     with pytest.raises(IntegrityError):
         settings.save()
@@ -117,17 +117,17 @@ def test_database_refuses_an_out_of_range_lead_time(acc_user):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_service_requires_one_toggle_per_kind(acc_user):
+def test_service_requires_one_toggle_per_kind(user_factory):
     with pytest.raises(ValidationFailed):
-        notification_settings_update(user=acc_user(), email={"reminder": True}, reminder_lead_hours=24)
+        notification_settings_update(user=user_factory(), email={"reminder": True}, reminder_lead_hours=24)
     with pytest.raises(ValidationFailed):
-        notification_settings_update(user=acc_user(), email=ALL_ON, reminder_lead_hours=0)
+        notification_settings_update(user=user_factory(), email=ALL_ON, reminder_lead_hours=0)
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_notification_allowed_follows_the_toggle_per_kind(acc_user):
-    user = acc_user()
+def test_notification_allowed_follows_the_toggle_per_kind(user_factory):
+    user = user_factory()
     notification_settings_update(user=user, email=ALL_ON | {"reminder": False}, reminder_lead_hours=24)
     assert notification_allowed(user_id=user.pk, kind="reminder") is False
     assert notification_allowed(user_id=user.pk, kind="registration") is True
@@ -137,8 +137,8 @@ def test_notification_allowed_follows_the_toggle_per_kind(acc_user):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_kinds_without_a_toggle_are_always_allowed(acc_user):
-    user = acc_user()
+def test_kinds_without_a_toggle_are_always_allowed(user_factory):
+    user = user_factory()
     notification_settings_update(user=user, email={k: False for k in ALL_ON}, reminder_lead_hours=24)
     assert notification_allowed(user_id=user.pk, kind="monthly_report") is True
     assert notification_allowed(user_id=user.pk, kind="cancellation") is False
@@ -146,18 +146,18 @@ def test_kinds_without_a_toggle_are_always_allowed(acc_user):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_nobody_emails_inactive_or_missing_accounts(acc_user):
-    inactive = acc_user(is_active=False)
+def test_nobody_emails_inactive_or_missing_accounts(user_factory):
+    inactive = user_factory(is_active=False)
     assert notification_allowed(user_id=inactive.pk, kind="registration") is False
     assert notification_allowed(user_id=10**12, kind="registration") is False
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_a_missing_settings_row_means_the_defaults(acc_user, acc_client):
-    user = acc_user()
+def test_a_missing_settings_row_means_the_defaults(user_factory, api_client):
+    user = user_factory()
     NotificationSettings.objects.filter(user=user).delete()
     assert notification_allowed(user_id=user.pk, kind="reminder") is True
-    assert acc_client(user).get(URL).json() == {"email": ALL_ON, "reminder_lead_hours": 24}
-    assert acc_client(user).put(URL, _body(reminder_lead_hours=5)).status_code == 200
+    assert api_client.get(URL, user=user).json() == {"email": ALL_ON, "reminder_lead_hours": 24}
+    assert api_client.put(URL, _body(reminder_lead_hours=5), user=user).status_code == 200
     assert NotificationSettings.objects.get(user=user).reminder_lead_hours == 5

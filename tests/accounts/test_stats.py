@@ -27,33 +27,33 @@ def _stats(user) -> UserStats:
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_only_checked_in_confirmed_participations_count_as_attended(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    acc_participation(acc_event(), user, checked_in=True)
-    acc_participation(acc_event(), user)  # registered, never came
-    acc_participation(acc_event(), user, status=Participation.Status.WAITLISTED)
-    acc_participation(acc_event(status=Event.Status.CANCELLED), user, checked_in=True)
-    acc_participation(acc_event(), user, checked_in=True, status=Participation.Status.REJECTED)
+def test_only_checked_in_confirmed_participations_count_as_attended(user_factory, past_event, attend):
+    user = user_factory()
+    attend(past_event(), user, checked_in=True)
+    attend(past_event(), user)  # registered, never came
+    attend(past_event(), user, status=Participation.Status.WAITLISTED)
+    attend(past_event(status=Event.Status.CANCELLED), user, checked_in=True)
+    attend(past_event(), user, checked_in=True, status=Participation.Status.REJECTED)
     assert _stats(user).events_attended == 1
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_hours_are_the_event_duration_without_a_report(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    acc_participation(acc_event(hours=3), user, checked_in=True)
-    acc_participation(acc_event(start_date=clock.now() - timedelta(days=3), hours=1.5), user, checked_in=True)
-    acc_participation(acc_event(hours=8), user)  # not attended: no hours
+def test_hours_are_the_event_duration_without_a_report(user_factory, past_event, attend):
+    user = user_factory()
+    attend(past_event(hours=3), user, checked_in=True)
+    attend(past_event(start_date=clock.now() - timedelta(days=3), hours=1.5), user, checked_in=True)
+    attend(past_event(hours=8), user)  # not attended: no hours
     assert _stats(user).hours_volunteered == Decimal("4.50")
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_reported_volunteer_hours_are_shared_per_head(acc_user, acc_event, acc_participation):
-    event = acc_event(hours=3)
-    people = [acc_user() for _ in range(2)]
+def test_reported_volunteer_hours_are_shared_per_head(user_factory, past_event, attend):
+    event = past_event(hours=3)
+    people = [user_factory() for _ in range(2)]
     for person in people:
-        acc_participation(event, person, checked_in=True)
+        attend(event, person, checked_in=True)
     # 4 people (2 registered on the platform) did 10 volunteer-hours in all: 2.5 each.
     _report(event, participants=4, hours=Decimal("10"))
     assert _stats(people[0]).hours_volunteered == Decimal("2.50")
@@ -61,10 +61,10 @@ def test_reported_volunteer_hours_are_shared_per_head(acc_user, acc_event, acc_p
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_a_report_without_hours_falls_back_to_the_duration(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    event = acc_event(hours=2)
-    acc_participation(event, user, checked_in=True)
+def test_a_report_without_hours_falls_back_to_the_duration(user_factory, past_event, attend):
+    user = user_factory()
+    event = past_event(hours=2)
+    attend(event, user, checked_in=True)
     _report(event, participants=10, hours=Decimal(0), trees_planted=10)
     result = _stats(user)
     assert result.hours_volunteered == Decimal("2.00")
@@ -73,13 +73,13 @@ def test_a_report_without_hours_falls_back_to_the_duration(acc_user, acc_event, 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_impact_is_shared_by_the_larger_of_reported_and_checked_in_heads(acc_user, acc_event, acc_participation):
-    event = acc_event()
-    walkers = [acc_user() for _ in range(3)]
+def test_impact_is_shared_by_the_larger_of_reported_and_checked_in_heads(user_factory, past_event, attend):
+    event = past_event()
+    walkers = [user_factory() for _ in range(3)]
     for person in walkers:
-        acc_participation(event, person, checked_in=True)
-    no_show = acc_user()
-    acc_participation(event, no_show)
+        attend(event, person, checked_in=True)
+    no_show = user_factory()
+    attend(event, no_show)
     # The organiser under-reported the people (1), but 3 checked in: each gets a third.
     report = _report(
         event, participants=1, trash_kg=Decimal("30"), recyclable_kg=Decimal("12"), trees_planted=10,
@@ -98,10 +98,10 @@ def test_impact_is_shared_by_the_larger_of_reported_and_checked_in_heads(acc_use
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_uncomputed_co2e_counts_as_zero(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    event = acc_event()
-    acc_participation(event, user, checked_in=True)
+def test_uncomputed_co2e_counts_as_zero(user_factory, past_event, attend):
+    user = user_factory()
+    event = past_event()
+    attend(event, user, checked_in=True)
     _report(event, participants=1, trash_kg=Decimal("5"))
     assert _stats(user).co2e_kg == 0
     assert _stats(user).trash_kg == Decimal("5.00")
@@ -109,21 +109,21 @@ def test_uncomputed_co2e_counts_as_zero(acc_user, acc_event, acc_participation):
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_events_organised_count_only_those_that_took_place(acc_user, acc_event):
-    organiser = acc_user()
-    acc_event(organizer=organiser)
-    acc_event(organizer=organiser, status=Event.Status.COMPLETED)
-    acc_event(organizer=organiser, status=Event.Status.CANCELLED)
-    acc_event(organizer=organiser, status=Event.Status.DRAFT)
-    acc_event(organizer=organiser, start_date=clock.now() + timedelta(days=3))  # not yet happened
+def test_events_organised_count_only_those_that_took_place(user_factory, past_event):
+    organiser = user_factory()
+    past_event(organizer=organiser)
+    past_event(organizer=organiser, status=Event.Status.COMPLETED)
+    past_event(organizer=organiser, status=Event.Status.CANCELLED)
+    past_event(organizer=organiser, status=Event.Status.DRAFT)
+    past_event(organizer=organiser, start_date=clock.now() + timedelta(days=3))  # not yet happened
     assert _stats(organiser).events_organized == 2
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_recompute_is_idempotent_and_keeps_one_row(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    acc_participation(acc_event(), user, checked_in=True)
+def test_recompute_is_idempotent_and_keeps_one_row(user_factory, past_event, attend):
+    user = user_factory()
+    attend(past_event(), user, checked_in=True)
     first = _stats(user)
     second = _stats(user)
     fields = stats.STATS_FIELDS
@@ -133,9 +133,9 @@ def test_recompute_is_idempotent_and_keeps_one_row(acc_user, acc_event, acc_part
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_recompute_follows_changes_down_as_well_as_up(acc_user, acc_event, acc_participation):
-    user = acc_user()
-    participation = acc_participation(acc_event(), user, checked_in=True)
+def test_recompute_follows_changes_down_as_well_as_up(user_factory, past_event, attend):
+    user = user_factory()
+    participation = attend(past_event(), user, checked_in=True)
     assert _stats(user).events_attended == 1
     participation.delete()
     result = _stats(user)
@@ -144,27 +144,27 @@ def test_recompute_follows_changes_down_as_well_as_up(acc_user, acc_event, acc_p
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_a_user_with_nothing_gets_a_zero_row(acc_user):
-    result = _stats(acc_user())
+def test_a_user_with_nothing_gets_a_zero_row(user_factory):
+    result = _stats(user_factory())
     assert [getattr(result, f) for f in stats.STATS_FIELDS] == [0] * len(stats.STATS_FIELDS)
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_unknown_users_are_ignored(acc_user):
+def test_unknown_users_are_ignored(user_factory):
     assert stats.user_stats_recompute(user_id=10**12) is None
     assert stats.user_stats_recompute_many(user_ids=[]) == {}
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_recompute_is_set_based(acc_user, acc_event, acc_participation, django_assert_max_num_queries):
-    users = [acc_user() for _ in range(15)]
+def test_recompute_is_set_based(user_factory, past_event, attend, django_assert_max_num_queries):
+    users = [user_factory() for _ in range(15)]
     for _ in range(6):
-        event = acc_event()
+        event = past_event()
         _report(event, participants=20, trash_kg=Decimal("40"))
         for user in users:
-            acc_participation(event, user, checked_in=True)
+            attend(event, user, checked_in=True)
     # A fixed number of statements however many users and events.
     with django_assert_max_num_queries(8):
         result = stats.user_stats_recompute_many(user_ids=[u.pk for u in users])
@@ -174,22 +174,22 @@ def test_recompute_is_set_based(acc_user, acc_event, acc_participation, django_a
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_current_stats_recompute_only_when_stale(acc_user, acc_event, acc_participation, acc_frozen_now):
-    user = acc_user()
+def test_current_stats_recompute_only_when_stale(user_factory, past_event, attend, frozen_now):
+    user = user_factory()
     now = clock.now()
-    acc_frozen_now(now)
+    frozen_now(now)
     assert stats.user_stats_current(user_id=user.pk).events_attended == 0
-    acc_participation(acc_event(start_date=now - timedelta(days=2)), user, checked_in=True)
+    attend(past_event(start_date=now - timedelta(days=2)), user, checked_in=True)
     assert stats.user_stats_current(user_id=user.pk).events_attended == 0  # fresh row: served as is
-    acc_frozen_now(now + stats.STATS_MAX_AGE + timedelta(seconds=1))
+    frozen_now(now + stats.STATS_MAX_AGE + timedelta(seconds=1))
     assert stats.user_stats_current(user_id=user.pk).events_attended == 1
 
 
 @pytest.mark.django_db
-def test_get_my_stats(acc_user, acc_event, acc_participation, acc_client):
-    user = acc_user()
-    acc_participation(acc_event(hours=4), user, checked_in=True)
-    response = acc_client(user).get("/api/v1/users/me/stats")
+def test_get_my_stats(user_factory, past_event, attend, api_client):
+    user = user_factory()
+    attend(past_event(hours=4), user, checked_in=True)
+    response = api_client.get("/api/v1/users/me/stats", user=user)
     assert response.status_code == 200
     body = response.json()
     assert body["events_attended"] == 1
@@ -198,15 +198,15 @@ def test_get_my_stats(acc_user, acc_event, acc_participation, acc_client):
 
 
 @pytest.mark.django_db
-def test_my_stats_require_authentication(acc_client):
-    assert acc_client().get("/api/v1/users/me/stats").status_code == 401
+def test_my_stats_require_authentication(api_client):
+    assert api_client.get("/api/v1/users/me/stats").status_code == 401
 
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_event_people_are_its_checked_in_participants_and_organiser(acc_user, acc_event, acc_participation):
-    event = acc_event()
-    came, did_not = acc_user(), acc_user()
-    acc_participation(event, came, checked_in=True)
-    acc_participation(event, did_not)
+def test_event_people_are_its_checked_in_participants_and_organiser(user_factory, past_event, attend):
+    event = past_event()
+    came, did_not = user_factory(), user_factory()
+    attend(event, came, checked_in=True)
+    attend(event, did_not)
     assert stats.event_people(event_id=event.pk) == sorted([came.pk, event.organizer_id])
