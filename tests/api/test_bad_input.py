@@ -334,3 +334,16 @@ def test_every_error_in_this_module_had_the_contract_shape(client, actor, event)
     assert statuses == [400, 401, 403, 404, 405, 409, 422]
     for response in responses:
         assert_client_error_json(response)
+
+
+def test_errors_raised_before_the_api_are_json_too(client):
+    # Django refuses an unknown Host in its own middleware, before any view runs.
+    body = assert_error(client.get(EVENTS, HTTP_HOST="evil.example.com"), 400)
+    assert body["code"] == "bad_request"
+
+
+def test_replaced_error_bodies_keep_the_security_headers(client):
+    for response in (client.get("/api/v1/nothing"), client.put(EVENTS), client.get(EVENTS, {"page_size": 10**9})):
+        assert_client_error_json(response)
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"

@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from mutiroes.api.errors import HTTP_CODES, error_response
 
 API_PREFIX = "/api/"
-KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+# The replacement carries every header of the original (Allow, Retry-After, security headers...) but these.
+REPLACED_HEADERS = {"content-type", "content-length"}
 
 
 class ApiHygieneMiddleware:
@@ -25,9 +26,9 @@ class ApiHygieneMiddleware:
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             replacement = error_response(response.status_code, _message(response))
-            for header in KEPT_HEADERS:
-                if header in response:
-                    replacement[header] = response[header]
+            for header, value in response.items():
+                if header.lower() not in REPLACED_HEADERS:
+                    replacement[header] = value
             return replacement
         return response
 

@@ -90,13 +90,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Early, so that errors raised by the middlewares below (DisallowedHost...) also leave /api as JSON.
+    "mutiroes.api.middleware.ApiHygieneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mutiroes.api.middleware.ApiHygieneMiddleware",
     "mutiroes.api.idempotency.IdempotencyMiddleware",
 ]
 
