@@ -35,24 +35,24 @@ def _url(event) -> str:
 
 
 @pytest.fixture
-def event(make_event):
-    return make_event()
+def event(held_event):
+    return held_event()
 
 
 @pytest.fixture
-def organiser(event, impact_client):
-    return impact_client(event.organizer)
+def organiser(event):
+    return event.organizer
 
 
-def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, impact_client, make_user):
-    volunteers = [make_user() for _ in range(3)]
+def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, api_client, user_factory):
+    volunteers = [user_factory() for _ in range(3)]
     for n, user in enumerate(volunteers):
         Participation.objects.create(
             event=event, user=user, status="confirmed", registered_at=clock.now(),
             checked_in_at=clock.now() if n < 2 else None,
         )  # fmt: skip
 
-    created = organiser.post(_url(event), BODY)
+    created = api_client.post(_url(event), BODY, user=organiser)
 
     assert created.status_code == 201, created.content
     body = created.json()
@@ -65,25 +65,25 @@ def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, impact
     assert body["factors_version"] == factors.version
     assert body["participants"] == 12 and body["checked_in_count"] == 2
     assert Decimal(body["trash_kg"]) == Decimal("80.25") and body["event_id"] == event.id
-    anonymous = impact_client().get(_url(event))
+    anonymous = api_client.get(_url(event))
     assert anonymous.status_code == 200
     assert anonymous.json() == body
 
 
-def test_second_post_is_a_conflict_put_replaces(event, organiser):
-    assert organiser.post(_url(event), BODY).status_code == 201
+def test_second_post_is_a_conflict_put_replaces(event, organiser, api_client):
+    assert api_client.post(_url(event), BODY, user=organiser).status_code == 201
 
-    again = organiser.post(_url(event), BODY | {"participants": 1})
+    again = api_client.post(_url(event), BODY | {"participants": 1}, user=organiser)
     assert again.status_code == 409 and again.json()["code"] == "report_exists"
 
-    replaced = organiser.put(_url(event), {"participants": 8, "trash_kg": 10})
+    replaced = api_client.put(_url(event), {"participants": 8, "trash_kg": 10}, user=organiser)
     assert replaced.status_code == 200, replaced.content
     assert replaced.json()["participants"] == 8 and replaced.json()["summary"] == ""
     assert EventReport.objects.get(event=event).participants == 8
 
 
-def test_put_without_a_report_creates_it(event, organiser):
-    response = organiser.put(_url(event), BODY)
+def test_put_without_a_report_creates_it(event, organiser, api_client):
+    response = api_client.put(_url(event), BODY, user=organiser)
     assert response.status_code == 201
     assert EventReport.objects.filter(event=event).count() == 1
 
@@ -100,8 +100,8 @@ def test_put_without_a_report_creates_it(event, organiser):
         {"event_id": 2},
     ],
 )
-def test_computed_and_protected_fields_are_rejected(event, organiser, extra):
-    response = organiser.post(_url(event), BODY | extra)
+def test_computed_and_protected_fields_are_rejected(event, organiser, extra, api_client):
+    response = api_client.post(_url(event), BODY | extra, user=organiser)
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
     assert not EventReport.objects.exists()
@@ -125,71 +125,71 @@ def test_computed_and_protected_fields_are_rejected(event, organiser, extra):
         {"recyclable_kg": 90, "trash_kg": 80},
     ],
 )
-def test_invalid_metrics_are_422(event, organiser, bad):
-    response = organiser.post(_url(event), BODY | bad)
+def test_invalid_metrics_are_422(event, organiser, bad, api_client):
+    response = api_client.post(_url(event), BODY | bad, user=organiser)
     assert response.status_code == 422, response.content
     assert not EventReport.objects.exists()
 
 
-def test_missing_participants_is_422(event, organiser):
+def test_missing_participants_is_422(event, organiser, api_client):
     body = {k: v for k, v in BODY.items() if k != "participants"}
-    assert organiser.post(_url(event), body).status_code == 422
+    assert api_client.post(_url(event), body, user=organiser).status_code == 422
 
 
-def test_another_organiser_gets_403_and_nothing_changes(event, make_event, impact_client, organiser):
-    organiser.post(_url(event), BODY)
-    other = impact_client(make_event().organizer)
+def test_another_organiser_gets_403_and_nothing_changes(event, held_event, api_client, organiser):
+    api_client.post(_url(event), BODY, user=organiser)
+    other = held_event().organizer
 
-    assert other.post(_url(event), BODY).status_code == 403
-    assert other.put(_url(event), BODY | {"participants": 1}).status_code == 403
+    assert api_client.post(_url(event), BODY, user=other).status_code == 403
+    assert api_client.put(_url(event), BODY | {"participants": 1}, user=other).status_code == 403
     assert EventReport.objects.get(event=event).participants == BODY["participants"]
 
 
-def test_private_event_report_is_404_to_others(make_event, impact_client):
-    private = make_event(is_public=False)
+def test_private_event_report_is_404_to_others(held_event, api_client):
+    private = held_event(is_public=False)
     report_file(event_id=private.id, user=private.organizer, data={"participants": 3})
-    stranger = impact_client(make_event().organizer)
+    stranger = held_event().organizer
 
-    assert stranger.get(_url(private)).status_code == 404
-    assert stranger.put(_url(private), BODY).status_code == 404
-    assert impact_client().get(_url(private)).status_code == 404
-    assert impact_client(private.organizer).get(_url(private)).status_code == 200
+    assert api_client.get(_url(private), user=stranger).status_code == 404
+    assert api_client.put(_url(private), BODY, user=stranger).status_code == 404
+    assert api_client.get(_url(private)).status_code == 404
+    assert api_client.get(_url(private), user=private.organizer).status_code == 200
 
 
-def test_report_before_the_start_is_409(make_event, impact_client):
-    future = make_event(start_date=clock.now() + timedelta(days=1))
-    response = impact_client(future.organizer).post(_url(future), BODY)
+def test_report_before_the_start_is_409(held_event, api_client):
+    future = held_event(start_date=clock.now() + timedelta(days=1))
+    response = api_client.post(_url(future), BODY, user=future.organizer)
     assert response.status_code == 409
     assert response.json()["code"] == "event_not_started"
 
 
-def test_cancelled_event_report_is_409(make_event, impact_client):
-    cancelled = make_event(status="cancelled")
-    response = impact_client(cancelled.organizer).put(_url(cancelled), BODY)
+def test_cancelled_event_report_is_409(held_event, api_client):
+    cancelled = held_event(status="cancelled")
+    response = api_client.put(_url(cancelled), BODY, user=cancelled.organizer)
     assert response.status_code == 409 and response.json()["code"] == "event_cancelled"
 
 
-def test_anonymous_write_is_401(event, impact_client):
-    assert impact_client().post(_url(event), BODY).status_code == 401
+def test_anonymous_write_is_401(event, api_client):
+    assert api_client.post(_url(event), BODY).status_code == 401
 
 
-def test_no_report_yet_is_404(event, impact_client):
-    response = impact_client().get(_url(event))
+def test_no_report_yet_is_404(event, api_client):
+    response = api_client.get(_url(event))
     assert response.status_code == 404 and response.json()["code"] == "report_not_found"
 
 
-def test_unknown_event_is_404(organiser):
-    assert organiser.get("/api/v1/events/987654321/report").status_code == 404
-    assert organiser.post("/api/v1/events/987654321/report", BODY).status_code == 404
+def test_unknown_event_is_404(organiser, api_client):
+    assert api_client.get("/api/v1/events/987654321/report", user=organiser).status_code == 404
+    assert api_client.post("/api/v1/events/987654321/report", BODY, user=organiser).status_code == 404
 
 
-def test_summary_is_public_and_filtered(make_event, impact_client):
+def test_summary_is_public_and_filtered(held_event, api_client):
     for city, state, participants in (("Fortaleza", "CE", 10), ("Recife", "PE", 20)):
-        event = make_event(city=city, state=state)
+        event = held_event(city=city, state=state)
         report_file(event_id=event.id, user=event.organizer, data={"participants": participants, "trash_kg": 5})
 
-    everything = impact_client().get("/api/v1/impact/summary")
-    recife = impact_client().get("/api/v1/impact/summary", state="PE")
+    everything = api_client.get("/api/v1/impact/summary")
+    recife = api_client.get("/api/v1/impact/summary", params={"state": "PE"})
 
     assert everything.status_code == 200
     assert everything.json()["events"] == 2 and everything.json()["volunteers"] == 30
@@ -203,39 +203,39 @@ def test_summary_is_public_and_filtered(make_event, impact_client):
     "params",
     [{"from": "2026-05-01", "to": "2026-04-01"}, {"from": "yesterday"}, {"state": "XX"}, {"category": 0}],
 )
-def test_summary_rejects_bad_filters(impact_client, params):
-    assert impact_client().get("/api/v1/impact/summary", **params).status_code == 422
+def test_summary_rejects_bad_filters(api_client, params):
+    assert api_client.get("/api/v1/impact/summary", params=params).status_code == 422
 
 
-def test_summary_from_to_are_dates(make_event, impact_client):
-    event = make_event(start_date=datetime(2026, 3, 31, 23, 30, tzinfo=SP))
+def test_summary_from_to_are_dates(held_event, api_client):
+    event = held_event(start_date=datetime(2026, 3, 31, 23, 30, tzinfo=SP))
     report_file(event_id=event.id, user=event.organizer, data={"participants": 4})
-    day = impact_client().get("/api/v1/impact/summary", **{"from": "2026-03-31", "to": "2026-03-31"})
-    after = impact_client().get("/api/v1/impact/summary", **{"from": "2026-04-01"})
+    day = api_client.get("/api/v1/impact/summary", params={"from": "2026-03-31", "to": "2026-03-31"})
+    after = api_client.get("/api/v1/impact/summary", params={"from": "2026-04-01"})
     assert day.json()["events"] == 1 and after.json()["events"] == 0
 
 
 @pytest.fixture
-def march(make_event):
+def march(held_event):
     for city, n in (("Fortaleza", 10), ("=HYPERLINK(1)", 3)):
-        event = make_event(city=city, start_date=datetime(2026, 3, 10, 9, tzinfo=SP))
+        event = held_event(city=city, start_date=datetime(2026, 3, 10, 9, tzinfo=SP))
         report_file(event_id=event.id, user=event.organizer, data={"participants": n, "trash_kg": "2.5"})
     return monthly_report_generate(year=2026, month=3)
 
 
-def test_monthly_not_generated_is_404(impact_client):
+def test_monthly_not_generated_is_404(api_client):
     for path in ("/api/v1/impact/monthly", "/api/v1/impact/monthly.csv"):
-        response = impact_client().get(path, year=2026, month=2)
+        response = api_client.get(path, params={"year": 2026, "month": 2})
         assert response.status_code == 404 and response.json()["code"] == "monthly_report_not_found"
 
 
 @pytest.mark.parametrize("params", [{}, {"year": 2026}, {"year": 2026, "month": 13}, {"year": 10**9, "month": 1}])
-def test_monthly_needs_a_valid_period(impact_client, params):
-    assert impact_client().get("/api/v1/impact/monthly", **params).status_code == 422
+def test_monthly_needs_a_valid_period(api_client, params):
+    assert api_client.get("/api/v1/impact/monthly", params=params).status_code == 422
 
 
-def test_monthly_json(march, impact_client):
-    response = impact_client().get("/api/v1/impact/monthly", year=2026, month=3)
+def test_monthly_json(march, api_client):
+    response = api_client.get("/api/v1/impact/monthly", params={"year": 2026, "month": 3})
     assert response.status_code == 200
     body = response.json()
     assert (body["year"], body["month"]) == (2026, 3)
@@ -245,8 +245,8 @@ def test_monthly_json(march, impact_client):
     assert [(row["category"], row["events"]) for row in body["by_category"]] == [("Limpeza", 2)]
 
 
-def test_monthly_csv(march, impact_client):
-    response = impact_client().get("/api/v1/impact/monthly.csv", year=2026, month=3)
+def test_monthly_csv(march, api_client):
+    response = api_client.get("/api/v1/impact/monthly.csv", params={"year": 2026, "month": 3})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

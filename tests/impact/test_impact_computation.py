@@ -42,8 +42,8 @@ def test_the_seeded_factor_set_cites_every_factor_and_matches_its_citation(facto
     assert factors.tree_kg_co2_per_tree == Decimal(tree["cited_value"]) * 1000
 
 
-def test_filing_computes_the_impact_from_the_active_factors(make_event, factors):
-    event = make_event()
+def test_filing_computes_the_impact_from_the_active_factors(held_event, factors):
+    event = held_event()
 
     report_file(event_id=event.id, user=event.organizer, data=REPORT)
 
@@ -55,23 +55,23 @@ def test_filing_computes_the_impact_from_the_active_factors(make_event, factors)
     assert row.computed_at is not None
 
 
-def test_non_recyclable_trash_earns_no_credit(make_event, factors):
-    event = make_event()
+def test_non_recyclable_trash_earns_no_credit(held_event, factors):
+    event = held_event()
     report_file(event_id=event.id, user=event.organizer, data={"participants": 2, "trash_kg": Decimal("500")})
     row = EventReport.objects.get(event=event)
     assert (row.co2e_kg, row.waste_diverted_kg) == (Decimal("0"), Decimal("0"))
 
 
-def test_replacing_a_report_recomputes_it(make_event, factors):
-    event = make_event()
+def test_replacing_a_report_recomputes_it(held_event, factors):
+    event = held_event()
     report_file(event_id=event.id, user=event.organizer, data=REPORT)
     report_file(event_id=event.id, user=event.organizer, data=REPORT | {"trees_planted": 10}, replace=True)
     row = EventReport.objects.get(event=event)
     assert row.co2e_kg == _expected_co2e(factors, recyclable_kg=REPORT["recyclable_kg"], trees=10)
 
 
-def test_compute_is_idempotent(make_event, factors):
-    event = make_event()
+def test_compute_is_idempotent(held_event, factors):
+    event = held_event()
     report, _ = report_file(event_id=event.id, user=event.organizer, data=REPORT)
     before = EventReport.objects.get(pk=report.pk)
 
@@ -88,8 +88,8 @@ def test_compute_is_idempotent(make_event, factors):
     assert after.updated_at == before.updated_at
 
 
-def test_new_factor_version_recomputes_stale_reports(make_event, factors):
-    event = make_event()
+def test_new_factor_version_recomputes_stale_reports(held_event, factors):
+    event = held_event()
     report, _ = report_file(event_id=event.id, user=event.organizer, data=REPORT)
     newer = ImpactFactorSet.objects.create(
         version="test-next",
@@ -109,9 +109,9 @@ def test_new_factor_version_recomputes_stale_reports(make_event, factors):
     assert selectors.report_ids_stale() == []
 
 
-def test_without_active_factors_the_report_waits_for_the_job(make_event, factors):
+def test_without_active_factors_the_report_waits_for_the_job(held_event, factors):
     ImpactFactorSet.objects.update(is_active=False)
-    event = make_event()
+    event = held_event()
 
     report, _ = report_file(event_id=event.id, user=event.organizer, data=REPORT)
 

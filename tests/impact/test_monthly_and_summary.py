@@ -19,23 +19,23 @@ UTC = ZoneInfo("UTC")
 
 
 @pytest.fixture
-def planting(db) -> Category:
-    return Category.objects.get_or_create(slug="plantio", defaults={"name": "Plantio"})[0]
+def planting(category_factory) -> Category:
+    return category_factory(slug="plantio")
 
 
 @pytest.fixture
-def file(make_event):
+def file(held_event):
     """Create an event and file its report; returns the report."""
 
     def make(*, report: dict, **event_fields) -> EventReport:
-        event = make_event(**event_fields)
+        event = held_event(**event_fields)
         return report_file(event_id=event.id, user=event.organizer, data=report)[0]
 
     return make
 
 
 @pytest.fixture
-def city_reports(file, planting, make_event):
+def city_reports(file, planting, held_event):
     """Three counted reports in two cities and two categories, plus ones that never count."""
     fortaleza = file(
         report={"participants": 10, "hours": Decimal("30"), "trash_kg": Decimal("100"),
@@ -54,7 +54,7 @@ def city_reports(file, planting, make_event):
     # Never counted: a cancelled event's report (filed before the cancellation) and a draft's (written directly).
     cancelled = file(report={"participants": 999}, start_date=datetime(2026, 3, 11, tzinfo=SP))
     Event.objects.filter(pk=cancelled.event_id).update(status=Event.Status.CANCELLED)
-    draft = make_event(status=Event.Status.DRAFT, start_date=datetime(2026, 3, 12, tzinfo=SP))
+    draft = held_event(status=Event.Status.DRAFT, start_date=datetime(2026, 3, 12, tzinfo=SP))
     EventReport.objects.create(event=draft, participants=500, hours=1, trash_kg=1, recyclable_kg=1, area_m2=1)
     return fortaleza, recife, fortaleza_later
 

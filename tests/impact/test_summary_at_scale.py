@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mutiroes.core import clock
-from mutiroes.events.models import Category, Event
+from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport
 from mutiroes.impact.services import impact_figures
@@ -35,9 +35,9 @@ def _figures(i: int) -> dict:
 
 
 @pytest.fixture
-def hundred_thousand_reports(make_user, category):
-    organiser = make_user()
-    planting = Category.objects.get_or_create(slug="plantio", defaults={"name": "Plantio"})[0]
+def hundred_thousand_reports(user_factory, category_factory):
+    organiser = user_factory()
+    category, planting = category_factory(), category_factory(slug="plantio")
     factors = selectors.factor_set_active()
     newest = clock.now() - timedelta(days=1)
     common = {"title": "Mutirão", "description": "d", "organizer": organiser, "address": "a", "latitude": -3.7,
@@ -64,7 +64,7 @@ def hundred_thousand_reports(make_user, category):
     return [r for r, s in zip(reports, statuses, strict=True) if s != Event.Status.CANCELLED]
 
 
-def test_summary_of_100k_reports_is_one_query(hundred_thousand_reports, impact_client, django_assert_num_queries):
+def test_summary_of_100k_reports_is_one_query(hundred_thousand_reports, api_client, django_assert_num_queries):
     counted = hundred_thousand_reports
     assert EventReport.objects.count() == N + CANCELLED
 
@@ -86,6 +86,6 @@ def test_summary_of_100k_reports_is_one_query(hundred_thousand_reports, impact_c
     # The same over HTTP, with every filter: still exactly one query for the whole request.
     params = {"city": "recife", "state": "PE", "from": "2000-01-01", "to": date.today().isoformat()}
     with django_assert_num_queries(1):
-        response = impact_client().get("/api/v1/impact/summary", **params)
+        response = api_client.get("/api/v1/impact/summary", params=params)
     assert response.status_code == 200
     assert response.json()["events"] == N // len(CITIES)

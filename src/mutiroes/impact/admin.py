@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
 
@@ -44,9 +45,11 @@ class EventReportAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         from mutiroes.impact import services
 
-        super().save_model(request, obj, form, change)
-        # Edited figures get their impact recomputed like any other filing.
-        services.report_compute_impact(report_id=obj.pk)
+        # Edited figures are followed up like any other filing: impact now, statistics by the job.
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.report_compute_impact(report_id=obj.pk)
+            services.report_changed(event_id=obj.event_id)
 
     @admin.action(description="Recompute impact with the active factors")
     def recompute_impact(self, request, queryset):  # type: ignore[no-untyped-def]

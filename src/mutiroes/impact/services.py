@@ -16,7 +16,8 @@ Why the impact is computed inline
   multiplications, so a report is never shown half-done. ``report_compute_impact`` is the same
   computation on its own, idempotent and keyed by the report id, for the background job
   (``process_event_report_statistics``) to recompute when factors change or a report was written
-  while no factor set was active.
+  while no factor set was active. Every filing also writes that job to the outbox in the same
+  transaction (``report_changed``): it recomputes idempotently and updates the people's statistics.
 """
 
 import logging
@@ -35,6 +36,7 @@ from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
+from mutiroes.notifications import jobs, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +134,18 @@ def report_file(*, event_id: int, user: User, data: dict[str, Any], replace: boo
     report.filed_by = user
     _apply_impact(report, factors=selectors.factor_set_active(), now=now)
     report.save()
+    report_changed(event_id=event.pk)
     logger.info("report of event %s %s by user %s", event_id, "filed" if created else "replaced", user.pk)
     return report, created
+
+
+def report_changed(*, event_id: int) -> None:
+    """Queue the follow-up of a new or changed report (impact recompute, participants' statistics and badges).
+
+    An outbox row in the caller's transaction: the job runs only if the report was committed, and is not lost
+    if the broker is down at that moment.
+    """
+    outbox.outbox_add(jobs.PROCESS_EVENT_REPORT_STATISTICS, event_id=event_id)
 
 
 @transaction.atomic
