@@ -1,6 +1,9 @@
 """Notification settings: created with the user, replaced by PUT, bounded lead time, and the e-mail job's check."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.db import IntegrityError
 
 from mutiroes.accounts.models import NotificationKind, NotificationSettings
@@ -161,3 +164,14 @@ def test_a_missing_settings_row_means_the_defaults(user_factory, api_client):
     assert api_client.get(URL, user=user).json() == {"email": ALL_ON, "reminder_lead_hours": 24}
     assert api_client.put(URL, _body(reminder_lead_hours=5), user=user).status_code == 200
     assert NotificationSettings.objects.get(user=user).reminder_lead_hours == 5
+
+
+@pytest.mark.domain
+@pytest.mark.django_db
+def test_migration_backfills_settings_for_existing_users(user_factory):
+    user = user_factory()
+    NotificationSettings.objects.filter(user=user).delete()
+    migration = importlib.import_module("mutiroes.accounts.migrations.0003_seed_badges_backfill_settings")
+    migration.backfill_settings(apps, None)
+    migration.backfill_settings(apps, None)  # idempotent
+    assert NotificationSettings.objects.filter(user=user).count() == 1
