@@ -11,16 +11,24 @@ from django.views.decorators.csrf import csrf_exempt
 PREFIX = "/dashboard"
 
 
-@cache
 def _dashboard_app() -> Any:
+    from mutiroes.infra.broker import get_broker
+
+    return _dashboard_app_for(get_broker())  # per broker: install_broker() may switch it
+
+
+@cache
+def _dashboard_app_for(broker: Any) -> Any:
     from dramatiq.brokers.redis import RedisBroker
 
-    from mutiroes.infra.broker import get_broker
+    from mutiroes.notifications.jobs import QUEUES
     from mutiroes.vendor.dramatiq_dashboard import DashboardApp
 
-    broker = get_broker()
     if not isinstance(broker, RedisBroker):
         return None
+    # The dashboard lists the queues its broker declared, and this process (API, dashboard) declares no actors.
+    for queue_name in sorted(set(QUEUES.values())):
+        broker.declare_queue(queue_name)
     return DashboardApp(broker, PREFIX)
 
 
