@@ -28,18 +28,13 @@ class ResourceIn(InSchema):
 
 
 class ResourcePatch(InSchema):
-    name: Text(120, 1) | None = None
-    description: Text(1000) | None = None
-    resource_type: ResourceType | None = None
-    quantity_needed: QuantityNeeded | None = None
-    unit: Text(30) | None = None
+    """Partial update: a field left out stays as it is; none of them may be null (the schema says so too)."""
 
-    @model_validator(mode="after")
-    def _no_nulls(self) -> "ResourcePatch":
-        nulled = [name for name in self.model_fields_set if getattr(self, name) is None]
-        if nulled:
-            raise ValueError(f"cannot be null: {', '.join(sorted(nulled))}")
-        return self
+    name: Text(120, 1) = None
+    description: Text(1000) = None
+    resource_type: ResourceType = None
+    quantity_needed: QuantityNeeded = None
+    unit: Text(30) = None
 
 
 class ResourceOut(Schema):
