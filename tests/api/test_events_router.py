@@ -397,3 +397,29 @@ def test_calendar_escapes_hostile_text(api_client, organizer):
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 1
     assert str(events[0]["description"]) == "a;b,c\\d\nfim"
+
+
+def test_anonymous_list_follows_every_write(api_client, organizer, stranger, django_capture_on_commit_callbacks):
+    # Anonymous lists may be served from a shared cache; each write must show in the very next read.
+    def anonymous_view():
+        return {item["id"]: item["participants_count"] for item in api_client.get(EVENTS).json()["items"]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = api_client.post(EVENTS, event_payload(status="draft"), user=organizer).json()
+    assert anonymous_view() == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(f"{EVENTS}/{draft['id']}/publish", user=organizer)
+    assert anonymous_view() == {draft["id"]: 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(f"{EVENTS}/{draft['id']}/join", user=stranger)
+    assert anonymous_view() == {draft["id"]: 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.patch(f"{EVENTS}/{draft['id']}", {"is_public": False}, user=organizer)
+    assert anonymous_view() == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.patch(f"{EVENTS}/{draft['id']}", {"is_public": True}, user=organizer)
+        api_client.post(f"{EVENTS}/{draft['id']}/cancel", user=organizer)
+    assert anonymous_view() == {}
+    # A signed-in caller never gets the anonymous copy: their own participation is in their view.
+    mine = api_client.get(EVENTS, {"status": "cancelled"}, user=stranger).json()["items"]
+    assert [item["my_participation"]["status"] for item in mine] == ["confirmed"]
