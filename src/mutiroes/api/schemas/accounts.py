@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from mutiroes.accounts.models import (
     REMINDER_LEAD_HOURS_MAX,
@@ -64,6 +64,14 @@ class ProfilePatch(InSchema):
     show_stats: bool | None = None
 
     _birth = field_validator("birth_date")(_not_future)
+
+    @model_validator(mode="after")
+    def _null_clears_only_birth_date(self) -> "ProfilePatch":
+        # null means "clear"; only birth_date can be empty as null (the others are "" or a boolean).
+        nulled = [name for name in self.model_fields_set - {"birth_date"} if getattr(self, name) is None]
+        if nulled:
+            raise ValueError(f"cannot be null: {', '.join(sorted(nulled))}")
+        return self
 
 
 class MeOut(Schema):
