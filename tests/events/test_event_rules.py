@@ -179,7 +179,10 @@ def test_published_event_with_participants_cannot_be_deleted(event_factory, user
 
 @pytest.fixture
 def teen_event(event_factory):
-    start = clock.now() + timedelta(days=30)
+    # Local noon on a day <= 28 of a month a few weeks ahead: "the same day N years earlier" always exists,
+    # and the event's day is the same in UTC and in São Paulo, whenever the test runs.
+    day = (clock.now() + timedelta(days=30)).date().replace(day=10)
+    start = datetime.combine(day, time(12, 0), tzinfo=ZoneInfo("America/Sao_Paulo"))
     return event_factory(
         status="published", min_age=16, max_age=60, start_date=start, end_date=start + timedelta(hours=2)
     )
@@ -202,13 +205,7 @@ def _years_before(day: date, years: int, days: int = 0) -> date:
     ],
 )
 def test_age_limits_are_checked_from_birth_date_on_the_event_day(teen_event, user_factory, years, days, allowed):
-    event_day = teen_event.start_date.date()
-    # Keep the event on a day <= 28 so "same day N years earlier" always exists.
-    if event_day.day > 28:
-        teen_event.start_date = teen_event.start_date.replace(day=28)
-        teen_event.end_date = teen_event.start_date + timedelta(hours=2)
-        teen_event.save()
-        event_day = teen_event.start_date.date()
+    event_day = teen_event.start_date.astimezone(ZoneInfo("America/Sao_Paulo")).date()
     user = _set_birth_date(user_factory(), _years_before(event_day, years, days))
     if allowed:
         participation, _ = participation_join(event_id=teen_event.id, user=user)
