@@ -15,8 +15,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.apps import apps
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models import F, Value
@@ -37,6 +37,8 @@ from mutiroes.core.exceptions import Conflict, Forbidden
 from mutiroes.core.models import IdempotencyRecord
 from mutiroes.events import services as event_services
 from mutiroes.events.models import Comment, Event, Participation
+from mutiroes.impact.models import EventReport
+from mutiroes.notifications.models import EmailDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +71,17 @@ def _label(model: type[models.Model]) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
-def _rows(queryset: models.QuerySet[Any], *, exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
+def _rows(
+    queryset: models.QuerySet[Any], *, exclude: Iterable[str] = (), extra: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Every stored column of the rows (binary ones aside), plus ``extra`` annotations."""
     skip = set(exclude)
     names = [
         f.attname
         for f in queryset.model._meta.concrete_fields
         if f.attname not in skip and not isinstance(f, models.BinaryField)
     ]
-    return list(queryset.order_by("pk").values(*names))
+    return list(queryset.order_by("pk").values(*names, *extra))
 
 
 def _one(queryset: models.QuerySet[Any], *, exclude: Iterable[str] = ()) -> dict[str, Any] | None:
@@ -89,14 +94,6 @@ def _user_foreign_keys() -> list[models.ForeignKey]:
     return [rel.field for rel in User._meta.related_objects if isinstance(rel.field, models.ForeignKey)]
 
 
-def _email_deliveries() -> type[models.Model] | None:
-    # The notifications app keys deliveries by plain user ids (no FK), so it is looked up here.
-    try:
-        return apps.get_model("notifications", "EmailDelivery")
-    except LookupError:
-        return None
-
-
 def user_export(*, user: User) -> dict[str, Any]:
     """Everything held about the user, as JSON-ready data (Decimal and datetimes are left to the encoder)."""
     account = _one(User.objects.filter(pk=user.pk), exclude={"password"})
@@ -105,53 +102,49 @@ def user_export(*, user: User) -> dict[str, Any]:
         "account": account,
         "profile": _one(Profile.objects.filter(user=user), exclude={"id", "user_id"}),
         "notification_settings": _one(NotificationSettings.objects.filter(user=user), exclude={"id", "user_id"}),
-        "participations": [
-            row | {"event_title": title}
-            for row, title in zip(
-                _rows(Participation.objects.filter(user=user)),
-                Participation.objects.filter(user=user).order_by("pk").values_list("event__title", flat=True),
-                strict=True,
-            )
-        ],
+        "participations": _rows(
+            Participation.objects.filter(user=user).annotate(event_title=F("event__title")), extra=["event_title"]
+        ),
         "organized_events": _rows(Event.objects.filter(organizer=user)),
         "badges": [
             {"slug": a.badge.slug, "name": a.badge.name, "awarded_at": a.awarded_at}
             for a in UserBadge.objects.filter(user=user).select_related("badge").order_by("awarded_at", "id")
         ],
         "stats": _one(UserStats.objects.filter(user=user), exclude={"user_id"}),
-        "reports_filed": [],
+        "reports_filed": _rows(EventReport.objects.filter(filed_by=user)),
+        # Deliveries are keyed by plain user ids (no foreign key), so they are fetched by id.
+        "emails": _rows(EmailDelivery.objects.filter(user_id=user.pk)),
         "comments": [],
         "photos": [],
         "pledges": [],
-        "emails": [],
         "other": {},
     }
     for field in _user_foreign_keys():
         label, field_label = _label(field.model), f"{_label(field.model)}.{field.name}"
-        if field_label == "impact.eventreport.filed_by":
-            data["reports_filed"] = _rows(field.model._default_manager.filter(**{field.name: user}))
-        elif label not in NOT_EXPORTED and field_label not in NOT_EXPORTED:
+        if label not in NOT_EXPORTED and field_label not in NOT_EXPORTED:
             section = SECTION_NAMES.get(field_label)
             rows = _rows(field.model._default_manager.filter(**{field.name: user}))
             if section is not None:
                 data[section].extend(rows)
             else:
                 data["other"].setdefault(field_label, []).extend(rows)
-    deliveries = _email_deliveries()
-    if deliveries is not None:
-        data["emails"] = _rows(deliveries.objects.filter(user_id=user.pk))
     return data
 
 
 def placeholder_user() -> User:
     """The inactive account that keeps the events of erased organisers, created on first use."""
+    # Concurrent erasures meet on the UNIQUE username: one creates the row, the other waits and reads it.
     user, created = User.objects.get_or_create(
         username=PLACEHOLDER_USERNAME,
-        defaults={"email": PLACEHOLDER_EMAIL, "first_name": "Usuário", "last_name": "removido", "is_active": False},
+        defaults={
+            "email": PLACEHOLDER_EMAIL,
+            "first_name": "Usuário",
+            "last_name": "removido",
+            "is_active": False,
+            "password": make_password(None),  # unusable: nobody signs in as the placeholder
+        },
     )
     if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
         Profile.objects.filter(user=user).update(is_public=False, show_city=False, show_stats=False)
     if user.is_active or user.has_usable_password():
         # The name is reserved at registration; an active account by this name means something is badly wrong.
@@ -192,7 +185,7 @@ def _remove_file(storage: Any, name: str) -> None:
     try:
         storage.delete(name)
     except OSError:
-        logger.warning("could not remove file %s of an erased account; the nightly cleanup will retry", name)
+        logger.warning("could not remove file %s of an erased account; it is left behind", name)
 
 
 def _hand_over_events(*, user: User) -> None:
@@ -221,9 +214,8 @@ def _scrub_traces(*, user: User) -> None:
     )
     OutstandingToken.objects.filter(user=user).delete()
     IdempotencyRecord.objects.filter(user=user).delete()
-    deliveries = _email_deliveries()
-    if deliveries is not None:
-        deliveries.objects.filter(user_id=user.pk).delete()
+    # Delivery rows hold the address the e-mails went to; the user id is a plain integer there.
+    EmailDelivery.objects.filter(user_id=user.pk).delete()
 
 
 @transaction.atomic
