@@ -1,5 +1,6 @@
 """DELETE /users/me (LGPD): the person goes, the community's history stays, anonymised."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -314,3 +315,33 @@ def test_password_guessing_is_throttled_per_account(user_factory, api_client, se
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) >= 1
     assert User.objects.filter(pk=me.pk).exists()
     assert api_client.delete(URL, {"password": PASSWORD}, user=other).status_code == 204  # others unaffected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_erasures_share_one_placeholder(user_factory, past_event):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent writers")
+    organisers = [user_factory() for _ in range(4)]
+    events = [past_event(organizer=organiser) for organiser in organisers]
+    barrier, errors = threading.Barrier(len(organisers)), []
+
+    def erase(user: User) -> None:
+        try:
+            barrier.wait()
+            lgpd.user_delete_account(user=user, password=PASSWORD)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=erase, args=(user,)) for user in organisers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    placeholder = User.objects.get(username=PLACEHOLDER_USERNAME)
+    assert not User.objects.filter(pk__in=[u.pk for u in organisers]).exists()
+    assert set(Event.objects.filter(pk__in=[e.pk for e in events]).values_list("organizer_id", flat=True)) == {
+        placeholder.pk
+    }

@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, DurationField, F, FloatField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DurationField, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 
 from mutiroes.accounts.models import User, UserBadge, UserStats
@@ -36,7 +36,7 @@ STATS_FIELDS = ("events_attended", "hours_volunteered", "events_organized", *SHA
 CENT = Decimal("0.01")
 
 
-def _attended(user_ids: list[int]):  # type: ignore[no-untyped-def]
+def _attended(user_ids: list[int]) -> QuerySet[Participation]:
     return Participation.objects.filter(
         user_id__in=user_ids, status=Participation.Status.CONFIRMED, checked_in_at__isnull=False
     ).exclude(event__status=Event.Status.CANCELLED)
