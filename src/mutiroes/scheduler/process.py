@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 logger = logging.getLogger(__name__)
 MAINTENANCE_JOB = "scheduler_redrive"
+CATCH_UP_JOB = "scheduler_catch_up"
 
 
 def _with_connections(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,9 +91,14 @@ def main(argv: list[str] | None = None) -> None:
 
     runner, leader = _runner_and_leader()
     scheduler = build_scheduler(BlockingScheduler, runner)
-    heartbeat = Heartbeat(
-        leader, interval_s=settings.SCHEDULER_LOCK_TTL_S / 3, on_elected=_with_connections(runner.catch_up)
-    )
+    catch_up = _with_connections(runner.catch_up)
+
+    def on_elected() -> None:
+        # On the scheduler's thread pool, not the heartbeat's thread: a slow catch-up (the broker down, retrying)
+        # must not hold up the renewals, or the new leader would lose the lock while catching up.
+        scheduler.add_job(catch_up, id=CATCH_UP_JOB, name="catch up missed runs", replace_existing=True)
+
+    heartbeat = Heartbeat(leader, interval_s=settings.SCHEDULER_LOCK_TTL_S / 3, on_elected=on_elected)
 
     def stop(signum: int, frame: Any) -> None:
         logger.info("scheduler %s stopping on signal %s", os.getpid(), signum)
@@ -117,8 +123,8 @@ def main(argv: list[str] | None = None) -> None:
 def start_embedded() -> BackgroundScheduler:
     """The embedded mode's scheduler: a background thread in ``mutiroes dev`` (one process, always the leader)."""
     runner, _leader = _runner_and_leader()
-    _with_connections(runner.catch_up)()
     scheduler = build_scheduler(BackgroundScheduler, runner)
+    scheduler.add_job(_with_connections(runner.catch_up), id=CATCH_UP_JOB, name="catch up missed runs")
     scheduler.start()
     logger.info("embedded scheduler started (%s jobs)", len(runner.table))
     return scheduler
