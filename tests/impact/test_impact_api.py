@@ -10,7 +10,6 @@ import pytest
 
 from mutiroes.core import clock
 from mutiroes.events.models import Participation
-from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport
 from mutiroes.impact.services import monthly_report_generate, report_file
 
@@ -44,7 +43,7 @@ def organiser(event):
     return event.organizer
 
 
-def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, api_client, user_factory):
+def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, api_client, user_factory, active_factors):
     volunteers = [user_factory() for _ in range(3)]
     for n, user in enumerate(volunteers):
         Participation.objects.create(
@@ -56,7 +55,7 @@ def test_organiser_posts_the_report_and_anyone_reads_it(event, organiser, api_cl
 
     assert created.status_code == 201, created.content
     body = created.json()
-    factors = selectors.factor_set_active()
+    factors = active_factors
     expected = (Decimal("30") * factors.recycling_kg_co2e_per_kg + 4 * factors.tree_kg_co2_per_tree).quantize(
         Decimal("0.001")
     )
