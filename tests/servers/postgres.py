@@ -85,10 +85,27 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", OS_USER, "--", *cmd] if _running_as_root() else cmd
 
 
+def _shared_memory_id(data_dir: Path) -> int | None:
+    """The SysV segment id the postmaster recorded (postmaster.pid line 7: "key id")."""
+    try:
+        return int((data_dir / "postmaster.pid").read_text().splitlines()[6].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _release_shared_memory(shm_id: int | None) -> None:
+    # A SIGKILLed postmaster cannot remove its (tiny) SysV segment; a restart in the same data dir would,
+    # but a deleted cluster never restarts, and leaked ids pile up until the kernel's limit.
+    if shm_id is not None and shutil.which("ipcrm"):
+        subprocess.run(["ipcrm", "-m", str(shm_id)], capture_output=True, check=False)
+
+
 def _reap(path: Path) -> None:
     pid_file = path / "data" / "postmaster.pid"
     if pid_file.exists():
+        shm_id = _shared_memory_id(path / "data")
         kill_group(int(pid_file.read_text().splitlines()[0]))
+        _release_shared_memory(shm_id)
 
 
 def _give_to_owner(path: Path) -> None:
@@ -145,6 +162,7 @@ class PostgresCluster:
         self.base_dir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
+        self._orphaned_shm: int | None = None
 
     # -- addresses ---------------------------------------------------------------------------------
     @property
@@ -186,6 +204,7 @@ class PostgresCluster:
                 self.port = free_port()
             try:
                 self._launch(timeout_s)
+                self._orphaned_shm = None  # a postmaster starting in this data dir removes its predecessor's
                 return self
             except RuntimeError:
                 # Another process took the port between free_port() and bind(): pick another one.
@@ -208,6 +227,7 @@ class PostgresCluster:
     def kill(self) -> None:
         """SIGKILL the postmaster and every backend at once: the machine died, no shutdown at all."""
         if self._proc is not None:
+            self._orphaned_shm = _shared_memory_id(self.data_dir) or self._orphaned_shm
             kill_group(self._proc.pid, signal.SIGKILL)
             self._wait_exit(30)
 
@@ -230,6 +250,8 @@ class PostgresCluster:
             if self.running:
                 self.kill()
         self._forget()
+        _release_shared_memory(self._orphaned_shm)
+        self._orphaned_shm = None
         if self.base_dir is not None:
             shutil.rmtree(self.base_dir, ignore_errors=True)
             self.base_dir = None

@@ -26,6 +26,10 @@ ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/E
 # Answered around the handler (body parsing, the Idempotency-Key middleware), so no route lists them itself;
 # clients are generated from this schema, so they are declared here for every operation they can reach.
 BODY_STATUSES = {400: "Malformed body: not JSON, not UTF-8, or nested too deep", 413: "Request body too large"}
+# ApiHygieneMiddleware refuses a NUL anywhere in the URL before routing; ninja answers 422 for a path or
+# query parameter of the wrong type or range (e.g. /events/abc).
+URL_STATUSES = {400: "Malformed URL: NUL characters in the path or query string"}
+PARAMETER_STATUSES = {422: "Invalid path or query parameter"}
 IDEMPOTENCY_STATUSES = {
     409: "The first request with this Idempotency-Key is still running",
     413: "Request body too large",
@@ -40,6 +44,9 @@ class MutiroesAPI(NinjaAPI):
             for operation in path_item.values():
                 if "requestBody" in operation:
                     _declare(operation, BODY_STATUSES)
+                _declare(operation, URL_STATUSES)
+                if any(parameter.get("in") in {"path", "query"} for parameter in operation.get("parameters", [])):
+                    _declare(operation, PARAMETER_STATUSES)
             operation = path_item.get("post")
             if operation is not None and "security" in operation:
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
