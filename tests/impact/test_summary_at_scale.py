@@ -35,10 +35,10 @@ def _figures(i: int) -> dict:
 
 
 @pytest.fixture
-def hundred_thousand_reports(user_factory, category_factory):
+def hundred_thousand_reports(user_factory, category_factory, active_factors):
     organiser = user_factory()
     category, planting = category_factory(), category_factory(slug="plantio")
-    factors = selectors.factor_set_active()
+    factors = active_factors
     newest = clock.now() - timedelta(days=1)
     common = {"title": "Mutirão", "description": "d", "organizer": organiser, "address": "a", "latitude": -3.7,
               "longitude": -38.5, "max_participants": 50}  # fmt: skip
