@@ -43,6 +43,25 @@ def participation_factory() -> type[factories.ParticipationFactory]:
     return factories.ParticipationFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's test database, plus: at the end, end the sessions worker threads and processes left open.
+
+    Without this, DROP DATABASE at the end fails ("is being accessed by other users") and, on a server
+    given by DATABASE_URL, the test database outlives the run.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), contextlib.suppress(Exception), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _empty_caches() -> Iterator[None]:
     # Throttle counters and cached reads must not leak from one test into the next.
