@@ -23,6 +23,7 @@ Why the impact is computed inline
 import logging
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,7 @@ from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
+from mutiroes.infra import cache
 from mutiroes.notifications import jobs, outbox
 
 logger = logging.getLogger(__name__)
@@ -146,6 +148,7 @@ def report_changed(*, event_id: int) -> None:
     if the broker is down at that moment.
     """
     outbox.outbox_add(jobs.PROCESS_EVENT_REPORT_STATISTICS, event_id=event_id)
+    transaction.on_commit(partial(cache.invalidate, "impact"))  # the public summary is cached
 
 
 @transaction.atomic
@@ -158,6 +161,7 @@ def report_compute_impact(*, report_id: int) -> EventReport | None:
     # updated_at is left alone: recomputing does not change what the organiser reported.
     if _apply_impact(report, factors=selectors.factor_set_active(), now=clock.now()):
         report.save(update_fields=COMPUTED_FIELDS)
+        transaction.on_commit(partial(cache.invalidate, "impact"))
         logger.info("impact of report %s computed with factors %s", report_id, report.factors_version)
     return report
 

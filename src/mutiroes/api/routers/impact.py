@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import current_user, jwt, optional_jwt
+from mutiroes.api.caching import public_read
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.impact import ImpactFiltersIn, ImpactTotals, MonthlyReportOut, PeriodIn, ReportIn, ReportOut
 from mutiroes.impact import selectors, services
@@ -35,17 +36,17 @@ def replace_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) 
     return Status(201 if created else 200, selectors.report_get_visible(event_id=event_id, user=request.auth))
 
 
-@router.get("/impact/summary", response={200: ImpactTotals, 401: Error, 422: Error}, auth=optional_jwt)
-def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) -> dict:
-    return selectors.impact_summary(
-        filters=selectors.ImpactFilters(
-            city=filters.city,
-            state=filters.state,
-            category=filters.category,
-            date_from=filters.from_,
-            date_to=filters.to,
-        )
+@router.get("/impact/summary", response={200: ImpactTotals, 401: Error, 422: Error, 503: Error}, auth=optional_jwt)
+def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) -> object:
+    query = selectors.ImpactFilters(
+        city=filters.city, state=filters.state, category=filters.category, date_from=filters.from_, date_to=filters.to
     )
+
+    def compute() -> dict:
+        return ImpactTotals.model_validate(selectors.impact_summary(filters=query)).model_dump(mode="json")
+
+    # The same figures for every caller: cached, and served stale while the database is down.
+    return public_read("impact", filters.model_dump(mode="json"), compute)
 
 
 @router.get("/impact/monthly", response={200: MonthlyReportOut, **READ}, auth=optional_jwt)
