@@ -55,6 +55,14 @@ def _json_body_operations():
                 yield method, path, {int(status) for status in operation["responses"]}
 
 
+def _operations():
+    """(method, path template, documented statuses) of every operation in the OpenAPI schema."""
+    schema = api.get_openapi_schema()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method, path, {int(status) for status in operation["responses"]}
+
+
 def _fill(path, event_id):
     path = path.replace("{event_id}", str(event_id))
     return re.sub(r"\{[a-z_]+\}", "1", path)
@@ -347,3 +355,19 @@ def test_replaced_error_bodies_keep_the_security_headers(client):
         assert_client_error_json(response)
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("bad_id", ["0", "abc", "99999999999999999999999"])
+def test_bad_path_ids_are_422_and_documented_on_every_route(client, user_factory, bad_id):
+    staff = user_factory(is_staff=True)
+    checked = 0
+    for method, template, documented in _operations():
+        if not re.search(r"\{[a-z_]*id\}", template):
+            continue
+        path = re.sub(r"\{[a-z_]*id\}", bad_id, template)
+        response = getattr(client, method)(path, {}, content_type="application/json", headers=_bearer(staff))
+        body = assert_error(response, 422)
+        assert any("id" in field for field in body["details"]["fields"]), (method, template, body)
+        assert 422 in documented, (method, template, documented)
+        checked += 1
+    assert checked >= 10
