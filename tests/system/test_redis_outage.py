@@ -64,7 +64,7 @@ def test_redis_restart_keeps_delayed_messages_and_each_runs_once_at_or_after_its
             queue_name="emails", actor_name=jobs.SEND_EVENT_NOTIFICATION_EMAIL, args=(),
             kwargs={"event_id": event.pk, "user_id": user_id, "kind": "reminder", "period": ""}, options={},
         )  # fmt: skip
-        etas[user_id] = broker.enqueue(message, delay=6000 + 300 * i).options["eta"]
+        etas[user_id] = broker.enqueue(message, delay=10_000 + 300 * i).options["eta"]
     # The worker has fetched them into its delay-queue prefetch (unacked in Redis) when Redis goes away.
     poll(lambda: client.llen(f"{NAMESPACE}:emails.DQ") == 0, timeout_s=20, what="the worker to fetch the delayed")
     redis.stop()  # SIGTERM: the AOF is written on the way down
