@@ -8,7 +8,7 @@ makes month ends, February and daylight-saving changes "once per period" whateve
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,7 +66,6 @@ class Job:
     messages: Callable[[datetime, datetime], list[dict[str, Any]]] = _no_kwargs
     # One message whose worker reports the run's state; False for fan-outs, done once all are enqueued.
     tracked: bool = True
-    overridden: bool = field(default=False, compare=False)
 
     @property
     def queue_name(self) -> str:
@@ -116,7 +115,7 @@ def job_table() -> dict[str, Job]:
     for job in JOBS:
         if job.name in overrides:
             cron = dict(overrides[job.name])
-            job = replace(job, cron=cron, period=exact, description=f"cron {cron} (override)", overridden=True)
+            job = replace(job, cron=cron, period=exact, description=f"cron {cron} (override)")
         table[job.name] = job
     return table
 

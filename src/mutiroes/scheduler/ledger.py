@@ -73,7 +73,8 @@ def run_enqueued(*, run_id: int, message_id: str, messages: int, done: bool, now
         changes |= {"state": State.DONE, "started_at": now or clock.now(), "finished_at": now or clock.now()}
         JobRun.objects.filter(pk=run_id).update(**changes)
     else:
-        # Only a queued run takes the message id: a fast worker may already have marked it running or done.
+        # The state is left alone (a fast worker may already have marked the run running or done), except that a
+        # re-driven run whose enqueue had failed is queued again.
         JobRun.objects.filter(pk=run_id).update(message_id=message_id, messages=messages)
         JobRun.objects.filter(pk=run_id, state=State.FAILED).update(state=State.QUEUED, error="")
 
