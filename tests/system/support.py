@@ -214,14 +214,16 @@ class WorkerPool:
 
 class _SlowHandler(_Handler):
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        # The reply comes after the delay: a sender killed meanwhile never learns whether the message was taken.
+        # Like a real MTA, the message is taken (queued) first and the reply comes after: a sender killed
+        # meanwhile never learns that it was, and sends it again when its job is redelivered.
+        reply = await super().handle_DATA(server, session, envelope)
         if self.sink.delay_s:
             await asyncio.sleep(self.sink.delay_s)
-        return await super().handle_DATA(server, session, envelope)
+        return reply
 
 
 class SlowSmtpSink(SmtpSink):
-    """The shared SMTP sink, taking `delay_s` seconds to accept each message (so sends are in flight)."""
+    """The shared SMTP sink, taking `delay_s` seconds to answer each message (so sends are in flight)."""
 
     def __init__(self, *, delay_s: float = 0.0, port: int | None = None) -> None:
         super().__init__(port=port)
