@@ -364,3 +364,37 @@ def test_concurrent_registrations_of_one_email_create_one_account():
     assert statuses.count(201) == 1, statuses
     assert statuses.count(409) == 11, statuses
     assert User.objects.filter(email__iexact="rita@example.org").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_username_in_any_case_create_one_account():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    spellings = ["maria", "Maria", "MARIA", "mAria"]
+
+    def register(i):
+        try:
+            body = {"username": spellings[i % 4], "email": f"maria{i}@example.org", "password": PASSWORD}
+            response = Client().post(f"{AUTH}/register", json.dumps(body), content_type="application/json")
+            return response.status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(register, range(12)))
+
+    assert statuses.count(201) == 1, statuses
+    assert statuses.count(409) == 11, statuses
+    assert User.objects.filter(username__iexact="maria").count() == 1
+
+
+@pytest.mark.django_db
+def test_login_name_is_case_insensitive(client, user_factory):
+    user_factory(username="Joana", password=PASSWORD)
+    response = client.post(
+        f"{AUTH}/token", json.dumps({"username": "joana", "password": PASSWORD}), content_type="application/json"
+    )
+    assert response.status_code == 200

@@ -174,6 +174,34 @@ def test_published_event_with_participants_cannot_be_deleted(event_factory, user
     assert Participation.objects.filter(event=event).count() == 1
 
 
+def test_published_event_everyone_left_can_be_deleted(event_factory, user_factory):
+    from mutiroes.events.services import participation_leave
+
+    event = event_factory(status="published")
+    volunteer = user_factory()
+    participation_join(event_id=event.id, user=volunteer)
+    participation_leave(event_id=event.id, user=volunteer)
+
+    event_delete(event_id=event.id, user=event.organizer)
+
+    assert not Event.objects.filter(pk=event.pk).exists()
+
+
+def test_a_published_event_cannot_move_into_the_past(event_factory):
+    event = event_factory(status="published")
+    yesterday = clock.now() - timedelta(days=1)
+
+    with pytest.raises(ValidationFailed):
+        event_update(
+            event_id=event.id,
+            user=event.organizer,
+            data={"start_date": yesterday, "end_date": yesterday + timedelta(hours=2)},
+        )
+
+    event.refresh_from_db()
+    assert event.start_date > clock.now()
+
+
 # --- age limits -------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,8 @@ class User(AbstractUser):
         constraints = [
             # Case-insensitive uniqueness lives in the database so concurrent registrations cannot both win.
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # Logins match usernames case-insensitively too, so "Maria" and "maria" are one account.
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
         ]
 
 

@@ -8,7 +8,7 @@ from mutiroes.events.models import Event, Participation
 
 def user_get_by_login(*, login: str) -> User | None:
     """The account a login names: its username, or its e-mail (case-insensitive)."""
-    return User.objects.filter(Q(username=login) | Q(email__iexact=login), is_active=True).first()
+    return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login), is_active=True).first()
 
 
 def user_public_profile_get(*, username: str, viewer: User | None) -> User:

@@ -82,6 +82,8 @@ def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Ev
         raise InvalidState(f"a {event.status} event cannot be edited", code="event_closed")
     changes = {k: v for k, v in data.items() if k in EDITABLE_FIELDS and getattr(event, k) != v}
     _validate_event({f: getattr(event, f) for f in EDITABLE_FIELDS} | changes)
+    if "start_date" in changes and event.status == Event.Status.PUBLISHED and changes["start_date"] <= clock.now():
+        raise ValidationFailed("a published event cannot move into the past", start_date="must be in the future")
     if "max_participants" in changes and changes["max_participants"] < _spots_taken(event):
         raise InvalidState(
             "capacity below the places already taken", code="capacity_below_taken", taken=_spots_taken(event)
@@ -133,7 +135,8 @@ def event_cancel(*, event_id: int, user: User) -> tuple[Event, list[int]]:
 @transaction.atomic
 def event_delete(*, event_id: int, user: User) -> None:
     event = _locked_managed_event(event_id=event_id, user=user)
-    if event.status != Event.Status.DRAFT and event.participations.exists():
+    # Registrations that were cancelled or rejected do not hold an event in place.
+    if event.status != Event.Status.DRAFT and event.participations.filter(status__in=Participation.ACTIVE).exists():
         raise InvalidState(
             "only drafts or events nobody joined can be deleted; cancel it instead", code="has_participants"
         )
