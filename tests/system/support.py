@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,16 @@ from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 
-from tests.servers._process import LOOPBACK, kill_group, pid_alive, tail, wait_until
+from tests.servers._process import (
+    LOOPBACK,
+    kill_group,
+    make_temp_dir,
+    pid_alive,
+    reap_stale_dirs,
+    tail,
+    wait_until,
+    want_pdeathsig,
+)
 from tests.servers.smtp import SmtpSink, _Handler
 
 WORKER_THREADS = 4
@@ -31,6 +41,8 @@ MAX_BACKOFF_MS = 1000
 RELAY_INTERVAL_S = 0.5
 NAMESPACE = "dramatiq"
 READY_LINE = "Worker process is ready for action."
+# <prefix>-<pytest pid>-*: a later run kills the workers of a run that was itself killed (their pgid files).
+PID_DIR_PREFIX = "mutiroes-worker"
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -106,8 +118,11 @@ def _is_running(pid: int) -> bool:
 class WorkerProcess:
     """`mutiroes worker --processes P --threads T` in its own session; the group is killed at teardown."""
 
-    def __init__(self, *, env: dict[str, str], log_path: Path, processes: int = 1, threads: int = WORKER_THREADS):
-        self.env, self.log_path = env, log_path
+    def __init__(
+        self, *, env: dict[str, str], log_path: Path, processes: int = 1, threads: int = WORKER_THREADS,
+        pid_dir: Path | None = None,
+    ) -> None:  # fmt: skip
+        self.env, self.log_path, self.pid_dir = env, log_path, pid_dir
         self.processes, self.threads = processes, threads
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
@@ -121,10 +136,14 @@ class WorkerProcess:
         self._log = self.log_path.open("ab")
         command = [sys.executable, "-m", "mutiroes", "worker", "--processes", str(self.processes),
                    "--threads", str(self.threads)]  # fmt: skip
+        if want_pdeathsig():  # the main process dies with this one (its worker processes are reaped next run)
+            command = ["setpriv", "--pdeathsig=KILL", "--", *command]
         self.proc = subprocess.Popen(
             command, env=self.env, cwd=self.log_path.parent, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+        if self.pid_dir is not None:
+            (self.pid_dir / f"{self.proc.pid}.pgid").write_text(str(self.proc.pid))
         if wait:
             self.wait_ready(timeout_s)
         return self
@@ -188,25 +207,35 @@ class WorkerProcess:
         self._close_log()
 
 
+def _reap_workers(path: Path) -> None:
+    for pgid_file in path.glob("*.pgid"):
+        with contextlib.suppress(ValueError, OSError):
+            kill_group(int(pgid_file.read_text().strip()))
+
+
 class WorkerPool:
     def __init__(self, base_dir: Path) -> None:
+        reap_stale_dirs(PID_DIR_PREFIX, _reap_workers)
         self.base_dir = base_dir
+        self.pid_dir = make_temp_dir(PID_DIR_PREFIX)
         self.started: list[WorkerProcess] = []
 
     def start(
         self, *, redis_url: str, smtp_port: int, processes: int = 1, threads: int = WORKER_THREADS, wait: bool = True
     ) -> WorkerProcess:
-        n = len(self.started)
-        data_dir = self.base_dir / f"worker-{n}"
+        data_dir = self.base_dir / f"worker-{len(self.started)}"
         data_dir.mkdir(parents=True, exist_ok=True)
         env = worker_env(redis_url=redis_url, smtp_port=smtp_port, data_dir=data_dir)
-        worker = WorkerProcess(env=env, log_path=data_dir / "worker.log", processes=processes, threads=threads)
+        worker = WorkerProcess(
+            env=env, log_path=data_dir / "worker.log", processes=processes, threads=threads, pid_dir=self.pid_dir
+        )
         self.started.append(worker)
         return worker.start(wait=wait)
 
     def cleanup(self) -> None:
         for worker in self.started:
             worker.cleanup()
+        shutil.rmtree(self.pid_dir, ignore_errors=True)
 
 
 # -- SMTP ------------------------------------------------------------------------------------------
