@@ -64,7 +64,8 @@ class RedisBroker(DramatiqRedisBroker):
                 self.do_requeue(queue_name, *ids[start : start + RELEASE_CHUNK])
         except redis.ConnectionError as exc:
             raise ConnectionClosed(exc) from None
-        logger.warning("%s delayed messages put back on %s after a lost connection", len(ids), queue_name)
+        if ids:
+            logger.warning("%s delayed messages put back on %s after a lost connection", len(ids), queue_name)
 
     def maintain(self, queue_name: str) -> None:
         """Run Dramatiq's maintenance on one queue now: dead workers' leases back to it, old dead letters out."""
