@@ -1,18 +1,24 @@
 """Idempotency-Key on POSTs: the same key from the same user within 24 h replays the first response.
 
-The record is inserted before the request runs, so a concurrent duplicate hits the UNIQUE (user, key)
-constraint and is told the first one is still in progress instead of creating a second object.
+The record is inserted (and committed) before the request runs, then the request runs in one transaction
+that holds the record's row lock and ends by storing the response in it. So:
+
+- a concurrent duplicate finds the row locked and is told the first one is still in progress;
+- the request's writes and its recorded answer commit together: there is never an object without its
+  answer, so a retry can never create a second one;
+- a request that fails (5xx) frees the key; one that dies with its database connection (the database
+  went down mid-request) leaves an unanswered, unlocked record and nothing else: the client's retry with
+  the same key runs at once instead of being told "in progress" until some timeout.
 """
 
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from circuitbreaker import CircuitBreakerError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from mutiroes.api import errors
@@ -24,8 +30,6 @@ from mutiroes.core.models import IdempotencyRecord
 logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
-# A record still without a response after this long belongs to a request that died; its key is freed.
-ABANDONED_AFTER = timedelta(minutes=5)
 _bearer = JWTBearer()
 
 
@@ -60,34 +64,71 @@ class IdempotencyMiddleware:
 def _run_once(
     request: HttpRequest, *, user_id: int, key: str, run: Callable[[HttpRequest], HttpResponse]
 ) -> HttpResponse:
-    now = clock.now()
     try:
         fingerprint = _fingerprint(request)
     except RequestDataTooBig:
         return error_response(413, "request body too large")
-    IdempotencyRecord.objects.filter(user_id=user_id, key=key, created_at__lt=now - settings.IDEMPOTENCY_TTL).delete()
-    IdempotencyRecord.objects.filter(
-        user_id=user_id, key=key, status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER
-    ).delete()
+    records = IdempotencyRecord.objects.filter(user_id=user_id, key=key)
+    records.filter(created_at__lt=clock.now() - settings.IDEMPOTENCY_TTL).delete()
     try:
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
+            IdempotencyRecord.objects.create(
                 user_id=user_id, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
             )
     except IntegrityError:
-        return _replay(request, user_id=user_id, key=key, fingerprint=fingerprint)
-    try:
-        response = run(request)
-    except Exception:
-        record.delete()
-        raise
-    if response.status_code >= 500:
-        record.delete()  # a server failure is not an answer: the client may retry with the same key
-        return response
+        pass  # the key is known: replayed, in progress, or left unanswered by a request that died
+    with transaction.atomic():
+        # The row lock is the lease: held while this request runs, released by PostgreSQL when the
+        # transaction ends, also when the process or the database connection dies.
+        record = records.select_for_update(skip_locked=True).first()
+        if record is None:
+            return _busy(request, records.first(), fingerprint)
+        if record.status_code is not None or not _same_request(record, request, fingerprint):
+            return _replay(request, record, fingerprint)
+        # Unanswered and not locked: made just now by this request, or by one that died before answering
+        # (its writes died with its transaction). Either way this request runs under the key now.
+        with transaction.atomic():
+            response = run(request)
+            refused = _answer(record, response) if response.status_code < 500 else None
+            kept = response.status_code < 500 and refused is None
+            if not kept:
+                # A server failure is not an answer, and an answer that cannot be stored is not kept either:
+                # back to before the request, none of its writes stays.
+                transaction.set_rollback(True)
+        if kept:
+            return response
+        record.delete()  # still locked by us: the key is free for the client's retry
+    if refused is not None and response.status_code < 400:
+        return errors.on_database_unavailable(request, refused)  # the writes were undone: not a success
+    return response
+
+
+def _same_request(record: IdempotencyRecord, request: HttpRequest, fingerprint: str) -> bool:
+    return record.path == request.path[:500] and record.request_hash == fingerprint
+
+
+def _answer(record: IdempotencyRecord, response: HttpResponse) -> DatabaseError | None:
+    """Store the response in the record, in the request's transaction; the error if the database refuses."""
     record.status_code = response.status_code
     record.response_body = bytes(response.content)
     record.content_type = response.get("Content-Type", "application/json")[:100]
-    record.save(update_fields=["status_code", "response_body", "content_type"])
+    try:
+        record.save(update_fields=["status_code", "response_body", "content_type"])
+    except DatabaseError as exc:
+        # The connection died, or the route answered after a database error that left the transaction aborted.
+        logger.warning("idempotency record %s not stored: %s", record.pk, exc)
+        return exc
+    return None
+
+
+def _busy(request: HttpRequest, record: IdempotencyRecord | None, fingerprint: str) -> HttpResponse:
+    """The record is locked by a request still running (or was deleted meanwhile)."""
+    if record is None:
+        return error_response(409, "a request with this Idempotency-Key just finished; retry", code="idempotency_retry")
+    if record.status_code is not None or not _same_request(record, request, fingerprint):
+        return _replay(request, record, fingerprint)
+    response = error_response(409, "the first request with this key is still running", code="request_in_progress")
+    response["Retry-After"] = "1"
     return response
 
 
@@ -110,17 +151,10 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _replay(request: HttpRequest, *, user_id: int, key: str, fingerprint: str) -> HttpResponse:
-    record = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
-    if record is None:
-        return error_response(409, "a request with this Idempotency-Key just finished; retry", code="idempotency_retry")
-    if record.path != request.path[:500] or record.request_hash != fingerprint:
+def _replay(request: HttpRequest, record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
+    if not _same_request(record, request, fingerprint):
         return error_response(422, f"this {HEADER} was used for a different request", code="idempotency_key_reused")
-    if record.status_code is None:
-        response = error_response(409, "the first request with this key is still running", code="request_in_progress")
-        response["Retry-After"] = "1"
-        return response
-    logger.info("replayed idempotent response for user %s key %r", user_id, key)
+    logger.info("replayed idempotent response for user %s key %r", record.user_id, record.key)
     response = HttpResponse(bytes(record.response_body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response

@@ -30,6 +30,9 @@ BODY_STATUSES = {400: "Malformed body: not JSON, not UTF-8, or nested too deep",
 # query parameter of the wrong type or range (e.g. /events/abc).
 URL_STATUSES = {400: "Malformed URL: NUL characters in the path or query string"}
 PARAMETER_STATUSES = {422: "Invalid path or query parameter"}
+# Every operation reads the database (the token's user at least): while it is down or its breaker is open the
+# answer is 503 with Retry-After (api/errors.py), from any route, not only those with a cached fallback.
+UNAVAILABLE_STATUSES = {503: "The database is unavailable (down, or its breaker is open); retry after Retry-After"}
 IDEMPOTENCY_STATUSES = {
     409: "The first request with this Idempotency-Key is still running",
     413: "Request body too large",
@@ -45,6 +48,7 @@ class MutiroesAPI(NinjaAPI):
                 if "requestBody" in operation:
                     _declare(operation, BODY_STATUSES)
                 _declare(operation, URL_STATUSES)
+                _declare(operation, UNAVAILABLE_STATUSES)
                 if any(parameter.get("in") in {"path", "query"} for parameter in operation.get("parameters", [])):
                     _declare(operation, PARAMETER_STATUSES)
             operation = path_item.get("post")

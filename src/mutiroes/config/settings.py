@@ -190,6 +190,9 @@ EMAIL_FILE_PATH = str(DATA_DIR / "emails")
 EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("EMAIL_PORT", "25") or 25)
 EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "10") or 10)
+# The smtp circuit breaker (per process): opens after this many transient failures in a row, probes again after.
+SMTP_BREAKER_FAILURES = int(_env("SMTP_BREAKER_FAILURES", "5") or 5)
+SMTP_BREAKER_RECOVERY_S = int(_env("SMTP_BREAKER_RECOVERY_S", "30") or 30)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Mutirões <nao-responda@mutiroes.org>")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,6 +8,7 @@ While the breaker is open no SMTP connection is attempted: callers delay the mes
 import smtplib
 import socket
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 
 from mutiroes.resilience.breakers import CircuitBreakerError, breaker, guarded
@@ -23,7 +24,12 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (smtplib.SMTPException, OSError, socket.timeout))
 
 
-smtp_breaker = breaker("smtp", failures=lambda _type, exc: is_transient(exc), threshold=5, recovery_s=30)
+smtp_breaker = breaker(
+    "smtp",
+    failures=lambda _type, exc: is_transient(exc),
+    threshold=getattr(settings, "SMTP_BREAKER_FAILURES", 5),
+    recovery_s=getattr(settings, "SMTP_BREAKER_RECOVERY_S", 30),
+)
 
 
 def send(message: EmailMessage) -> int:

@@ -17,12 +17,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_TRIES = 3
 
 
+def _name(target: Any) -> str:
+    # Partials and callable objects have no __name__ (backoff's own log handlers assume one).
+    return str(getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or target)
+
+
 def _log_retry(details: dict[str, Any]) -> None:
     logger.warning(
-        "retrying %s in %.2fs after try %s: %s",
-        getattr(details["target"], "__name__", details["target"]), details["wait"], details["tries"],
+        "retrying %s in %.2fs after try %s: %s", _name(details["target"]), details["wait"], details["tries"],
         details.get("exception"),
     )  # fmt: skip
+
+
+def _log_giveup(details: dict[str, Any]) -> None:
+    logger.warning("giving up on %s after %s tries: %s", _name(details["target"]), details["tries"],
+                   details.get("exception"))  # fmt: skip
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -52,5 +61,7 @@ def retrying(
         factor=base_s,
         giveup=give_up,
         on_backoff=_log_retry,
+        on_giveup=_log_giveup,
         raise_on_giveup=True,
+        logger=None,  # ours above instead of backoff's, which fail on targets without a __name__
     )
