@@ -137,6 +137,8 @@ if DATABASE_URL is None:
 else:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend plus the database circuit breaker (mutiroes.infra.postgresql).
+        DATABASES["default"]["ENGINE"] = "mutiroes.infra.postgresql"
         DATABASES["default"]["OPTIONS"] = {
             "connect_timeout": DB_CONNECT_TIMEOUT_S,
             # Below the gateway's read timeout: a stuck statement becomes a 503, not a gateway 504.
@@ -230,6 +232,38 @@ REDIS_SENTINELS = [
 REDIS_SENTINEL_MASTER = _env("REDIS_SENTINEL_MASTER", "mymaster")
 REDIS_SOCKET_TIMEOUT_S = float(_env("REDIS_SOCKET_TIMEOUT_S", "2") or 2)
 REDIS_RETRIES = int(_env("REDIS_RETRIES", "1") or 1)
+
+# Cache: Redis (through Sentinel when configured) shared by the replicas; local memory in embedded mode.
+CACHE_URL = _env("CACHE_URL", REDIS_URL)
+CACHE_TIMEOUT_S = float(_env("CACHE_TIMEOUT_S", "0.5") or 0.5)
+# Hot public reads (event lists, impact summary) are cached this long; writes invalidate them at once.
+CACHE_HOT_TTL_S = int(_env("CACHE_HOT_TTL_S", "30") or 30)
+if CACHE_URL or REDIS_SENTINELS:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    _cache_options: dict = {
+        "SOCKET_CONNECT_TIMEOUT": CACHE_TIMEOUT_S,
+        "SOCKET_TIMEOUT": CACHE_TIMEOUT_S,
+        # The cache is optional: no retries at this hop, the breaker decides when to try again.
+        "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
+    }
+    if REDIS_SENTINELS:
+        DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
+        _cache_options |= {"CLIENT_CLASS": "django_redis.client.SentinelClient", "SENTINELS": REDIS_SENTINELS}
+        _cache_location = f"redis://{REDIS_SENTINEL_MASTER}/{_env('CACHE_REDIS_DB', '1')}"
+    else:
+        _cache_location = CACHE_URL
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": _cache_location,
+            "OPTIONS": _cache_options,
+            "KEY_PREFIX": "mutiroes",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mutiroes"}}
 
 # Background jobs (Dramatiq). Embedded mode: a stub broker with a worker inside the process.
 BROKER_URL = _env("BROKER_URL", "stub://" if EMBEDDED else REDIS_URL)
