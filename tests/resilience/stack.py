@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,34 @@ class WorkerProcess(_Process):
     def _ready(self) -> bool:
         self.check_alive()
         return self.log().count(self.READY_LINE) >= self.processes
+
+
+# -- a PostgreSQL that stops answering -------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+@contextlib.contextmanager
+def frozen(cluster: Any) -> Iterator[None]:
+    """SIGSTOP the postmaster *and* every backend (each runs in its own session, so signalling the postmaster's
+    group, as PostgresCluster.pause() does, leaves open connections answering): a hung database server."""
+    pids = [cluster.pid, *_children(cluster.pid)]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
