@@ -4,6 +4,7 @@
 - ``mutiroes serve``: the API under gunicorn; ``mutiroes worker``: Dramatiq workers;
 - ``mutiroes dashboard``: the Dramatiq dashboard (staff only) on port 5555;
 - ``mutiroes scheduler``: the periodic jobs (any number of processes: one leader fires);
+- ``mutiroes consul-render``: the gateway's upstreams from Consul's healthy instances (static list without Consul);
 - anything else is a Django management command (``mutiroes migrate``, ``mutiroes createsuperuser``).
 """
 
@@ -86,7 +87,7 @@ def _worker(argv: list[str]) -> None:
     _exec(command)
 
 
-def _gunicorn(prog: str, default_port: int, argv: list[str]) -> None:
+def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mutiroes-api") -> None:
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
@@ -94,7 +95,15 @@ def _gunicorn(prog: str, default_port: int, argv: list[str]) -> None:
     parser.add_argument("--timeout", type=int, default=30)
     args = parser.parse_args(argv)
     _exec([sys.executable, "-m", "gunicorn", "mutiroes.config.wsgi:application", "--bind", f"{args.host}:{args.port}",
-           "--workers", str(args.workers), "--timeout", str(args.timeout), "--access-logfile", "-"])  # fmt: skip
+           "--workers", str(args.workers), "--timeout", str(args.timeout), "--access-logfile", "-",
+           # Consul registration hooks (mutiroes.config.gunicorn); --name tells them which service this is.
+           "--config", "python:mutiroes.config.gunicorn", "--name", service])  # fmt: skip
+
+
+def _consul_render(argv: list[str]) -> None:
+    from mutiroes.infra.consul import render_command
+
+    sys.exit(render_command(argv))
 
 
 COMMANDS = {
@@ -102,7 +111,8 @@ COMMANDS = {
     "worker": _worker,
     "scheduler": _scheduler,
     "serve": lambda argv: _gunicorn("mutiroes serve", 8000, argv),
-    "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv),
+    "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv, service="mutiroes-dashboard"),
+    "consul-render": _consul_render,
 }
 
 

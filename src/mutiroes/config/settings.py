@@ -296,6 +296,18 @@ if not isinstance(SCHEDULER_CRON_OVERRIDES, dict):
 # Embedded mode runs the scheduler inside `mutiroes dev` as well.
 EMBEDDED_SCHEDULER = _env_bool("EMBEDDED_SCHEDULER", EMBEDDED)
 
+# Consul (mutiroes.infra.consul): each process registers itself with a health check, and `mutiroes consul-render`
+# writes the gateway's upstream list from the healthy instances. Off by default; never in the embedded mode.
+CONSUL_ENABLED = _env_bool("CONSUL_ENABLED", False) and not EMBEDDED
+CONSUL_HTTP_ADDR = _env("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500") or ""
+CONSUL_TOKEN = _env("CONSUL_TOKEN")
+# How Consul's checks and the gateway reach this process; default: its own address, the port it is bound to.
+CONSUL_SERVICE_ADDRESS = _env("CONSUL_SERVICE_ADDRESS")
+CONSUL_SERVICE_PORT = int(_env("CONSUL_SERVICE_PORT", "0") or 0) or None
+CONSUL_CHECK_INTERVAL_S = float(_env("CONSUL_CHECK_INTERVAL_S", "10") or 10)
+# An instance critical this long is removed from Consul (Consul's minimum is 60 s).
+CONSUL_DEREGISTER_AFTER_S = float(_env("CONSUL_DEREGISTER_AFTER_S", "60") or 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

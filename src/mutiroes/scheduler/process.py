@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from django.conf import settings
 
+    from mutiroes.infra.consul import register_process
     from mutiroes.scheduler.leader import Heartbeat
 
     runner, leader = _runner_and_leader()
@@ -112,9 +113,12 @@ def main(argv: list[str] | None = None) -> None:
         timedelta(seconds=settings.SCHEDULER_GRACE_S), settings.SCHEDULER_LOCK_TTL_S,
     )  # fmt: skip
     heartbeat.start()  # its first beat elects a leader, and the leader catches up at once
+    registration = register_process("scheduler")  # in the background; None unless CONSUL_ENABLED
     try:
         scheduler.start()
     finally:
+        if registration is not None:
+            registration.stop()
         heartbeat.stop()
         leader.close()
         logger.info("scheduler %s stopped", os.getpid())

@@ -1,0 +1,38 @@
+"""Gunicorn hooks for ``mutiroes serve`` and ``mutiroes dashboard`` (``--config python:mutiroes.config.gunicorn``).
+
+The master registers the instance in Consul once it listens (``when_ready``) and deregisters it on exit
+(``on_exit``); ``--name`` (gunicorn's proc_name) says which service it is. Both are no-ops unless CONSUL_ENABLED,
+and neither waits for Consul: registration runs on a background thread. A SIGKILLed master deregisters nothing:
+its /liveness check fails, Consul marks it critical and the gateway's next render leaves it out.
+"""
+
+from typing import Any
+
+_registration: Any = None
+
+
+def _bound(server: Any) -> tuple[str | None, int | None]:
+    for listener in getattr(server, "LISTENERS", []):
+        name = listener.sock.getsockname()
+        if isinstance(name, tuple):  # TCP (a unix socket's name is a path: nothing to register)
+            return name[0], name[1]
+    return None, None
+
+
+def when_ready(server: Any) -> None:
+    global _registration
+    from mutiroes.infra.consul import SERVICES, register_process
+
+    role = {service: role for role, service in SERVICES.items()}.get(server.cfg.proc_name)
+    host, port = _bound(server)
+    if role is None or port is None:
+        return
+    try:
+        _registration = register_process(role, bind_host=host, port=port)
+    except Exception:  # a broken Consul setup must not keep the API from serving
+        server.log.exception("consul: registration of %s not started", role)
+
+
+def on_exit(server: Any) -> None:
+    if _registration is not None:
+        _registration.stop()
