@@ -1,0 +1,184 @@
+"""Render the gateway's nginx configuration into one directory (standard library only).
+
+    python deploy/nginx/render.py --out DIR --listen 127.0.0.1:8080 \\
+        --backend 127.0.0.1:8001 --backend 127.0.0.1:8002 --backend 127.0.0.1:8003 \\
+        --dashboard 127.0.0.1:5555 --static-root /srv/static --media-root /srv/media \\
+        --runtime-dir /srv/nginx [--cors-origin https://app.example.org] [--check]
+
+DIR gets nginx.conf, mutiroes.conf, upstreams.conf (and its static copy upstreams.static.conf), origins.conf
+and snippets/; the runtime dir gets the
+cache, temp files and logs. Only ``${MUTIROES_*}`` placeholders are replaced (nginx's own ``$variables`` are
+left alone, as envsubst with an explicit list would), and a placeholder left without a value is an error.
+Used by deploy/cluster/cluster.py and tests/gateway; importable as ``deploy.nginx.render``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import grp
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = {
+    "nginx.conf.template": "nginx.conf",
+    "mutiroes.conf": "mutiroes.conf",
+    "upstreams.conf.template": "upstreams.conf",
+    "origins.conf.template": "origins.conf",
+}
+PLACEHOLDER = re.compile(r"\$\{(MUTIROES_[A-Z0-9_]+)\}")
+ADDRESS = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+@dataclass
+class GatewayConfig:
+    listen: str  # "127.0.0.1:8080", or "80" in a container
+    backends: list[str]  # "host:port" of each API replica
+    dashboard: str  # "host:port" of `mutiroes dashboard`
+    static_root: Path
+    media_root: Path
+    runtime_dir: Path  # cache/, temp/, logs/ and the pid file go here
+    cors_origins: list[str] = field(default_factory=list)
+    worker_processes: str = "auto"
+    max_fails: int = 3
+    fail_timeout_s: int = 10
+
+    @property
+    def log_dir(self) -> Path:
+        return self.runtime_dir / "logs"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.runtime_dir / "nginx.pid"
+
+    def values(self) -> dict[str, str]:
+        if not self.backends:
+            raise ValueError("at least one backend is needed")
+        for address in [*self.backends, self.dashboard]:
+            if not ADDRESS.match(address):
+                raise ValueError(f"not a host:port address: {address!r}")
+        for origin in self.cors_origins:
+            if not re.match(r"^https?://[A-Za-z0-9.\-]+(:\d+)?$", origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        servers = "\n".join(
+            f"    server {address} max_fails={self.max_fails} fail_timeout={self.fail_timeout_s}s;"
+            for address in self.backends
+        )
+        origins = "\n".join(f'    "{origin}" $http_origin;' for origin in self.cors_origins)
+        return {
+            "MUTIROES_GATEWAY_LISTEN": self.listen,
+            "MUTIROES_BACKEND_SERVERS": servers,
+            "MUTIROES_DASHBOARD_ADDRESS": self.dashboard,
+            "MUTIROES_CORS_ORIGIN_LINES": origins,
+            "MUTIROES_STATIC_ROOT": str(self.static_root).rstrip("/"),
+            "MUTIROES_MEDIA_ROOT": str(self.media_root).rstrip("/"),
+            "MUTIROES_CACHE_DIR": str(self.runtime_dir / "cache"),
+            "MUTIROES_NGINX_LOG_DIR": str(self.log_dir),
+            "MUTIROES_NGINX_TEMP_DIR": str(self.runtime_dir / "temp"),
+            "MUTIROES_NGINX_WORKER_PROCESSES": self.worker_processes,
+        }
+
+
+def substitute(text: str, values: dict[str, str], *, source: str = "template") -> str:
+    missing = sorted({name for name in PLACEHOLDER.findall(text) if name not in values})
+    if missing:
+        raise KeyError(f"{source}: no value for {', '.join(missing)}")
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def render(config: GatewayConfig, out_dir: Path) -> Path:
+    """Write the configuration into out_dir (created); return the path of its nginx.conf."""
+    values = config.values()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for source, target in TEMPLATES.items():
+        text = (HERE / source).read_text()
+        (out_dir / target).write_text(substitute(text, values, source=source))
+    # The static list, kept beside the include: `mutiroes consul-render --template upstreams.static.conf
+    # --output upstreams.conf` rewrites the include from Consul and falls back to this.
+    shutil.copyfile(out_dir / "upstreams.conf", out_dir / "upstreams.static.conf")
+    snippets = out_dir / "snippets"
+    snippets.mkdir(exist_ok=True)
+    for snippet in sorted((HERE / "snippets").glob("*.conf")):
+        (snippets / snippet.name).write_text(substitute(snippet.read_text(), values, source=snippet.name))
+    for directory in (config.runtime_dir, config.log_dir, config.runtime_dir / "temp"):
+        directory.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        # The workers run as an unprivileged user: they must be able to reach the files they serve and write.
+        for directory in (out_dir, config.runtime_dir):
+            directory.chmod(0o755)
+    return out_dir / "nginx.conf"
+
+
+def worker_user() -> str | None:
+    """`user ...;` for a master started as root: nobody and its group (nogroup on Debian); None otherwise."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        nobody = pwd.getpwnam("nobody")
+        return f"nobody {grp.getgrgid(nobody.pw_gid).gr_name}"
+    except KeyError:
+        return None
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+    if found is None:
+        raise FileNotFoundError("nginx not found: apt-get install nginx (its service need not run)")
+    return found
+
+
+def command(conf: Path, config: GatewayConfig, *extra: str) -> list[str]:
+    """The command that runs nginx in the foreground with this configuration (for a supervisor or a test)."""
+    directives = f"daemon off; pid {config.pid_file};"
+    user = worker_user()
+    if user:
+        directives += f" user {user};"
+    return [nginx_binary(), "-p", str(conf.parent), "-c", str(conf), "-e", str(config.log_dir / "error.log"),
+            "-g", directives, *extra]  # fmt: skip
+
+
+def check(conf: Path, config: GatewayConfig) -> subprocess.CompletedProcess[str]:
+    """`nginx -t` on the rendered configuration."""
+    cmd = command(conf, config, "-t", "-q")
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603 - our own argv, no shell
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="directory for the rendered configuration")
+    parser.add_argument("--listen", required=True, help="host:port (or port) the gateway listens on")
+    parser.add_argument("--backend", action="append", required=True, help="host:port of an API replica (repeat)")
+    parser.add_argument("--dashboard", required=True, help="host:port of the Dramatiq dashboard")
+    parser.add_argument("--static-root", type=Path, required=True)
+    parser.add_argument("--media-root", type=Path, required=True)
+    parser.add_argument("--runtime-dir", type=Path, required=True, help="cache, temp files, logs, pid file")
+    parser.add_argument("--cors-origin", action="append", default=[], help="an allowed origin (repeat)")
+    parser.add_argument("--workers", default="auto", help="nginx worker_processes")
+    parser.add_argument("--check", action="store_true", help="run nginx -t on the result")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    config = GatewayConfig(
+        listen=args.listen, backends=args.backend, dashboard=args.dashboard, static_root=args.static_root,
+        media_root=args.media_root, runtime_dir=args.runtime_dir, cors_origins=args.cors_origin,
+        worker_processes=args.workers,
+    )  # fmt: skip
+    conf = render(config, args.out)
+    print(shlex.join(command(conf, config)))
+    if args.check:
+        result = check(conf, config)
+        sys.stderr.write(result.stderr)
+        return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
