@@ -71,6 +71,16 @@ def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
         os.kill(pid, sig)
 
 
+def children(pid: int) -> list[int]:
+    """Direct children of a process (from /proc; every thread's list, as the kernel keeps them per thread)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def want_pdeathsig() -> bool:
     """Whether a server started now should die with this process (setpriv --pdeathsig=KILL).
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from tests.servers._process import (
     LOOPBACK,
+    children,
     free_port,
     kill_group,
     make_temp_dir,
@@ -163,6 +164,7 @@ class PostgresCluster:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Any = None
         self._orphaned_shm: int | None = None
+        self._paused: list[int] = []
 
     # -- addresses ---------------------------------------------------------------------------------
     @property
@@ -228,17 +230,35 @@ class PostgresCluster:
         """SIGKILL the postmaster and every backend at once: the machine died, no shutdown at all."""
         if self._proc is not None:
             self._orphaned_shm = _shared_memory_id(self.data_dir) or self._orphaned_shm
-            kill_group(self._proc.pid, signal.SIGKILL)
+            for pid in self._server_pids():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            self._paused = []
             self._wait_exit(30)
 
     def pause(self) -> None:
-        """SIGSTOP the whole server: connections hang instead of failing (a stuck database)."""
+        """SIGSTOP the postmaster and every backend: open connections hang, new ones too (a frozen server)."""
         assert self._proc is not None
-        kill_group(self._proc.pid, signal.SIGSTOP)
+        self._paused = self._server_pids()
+        for pid in self._paused:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
         assert self._proc is not None
-        kill_group(self._proc.pid, signal.SIGCONT)
+        for pid in reversed(self._paused or [self._proc.pid]):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGCONT)
+        self._paused = []
+
+    def _server_pids(self) -> list[int]:
+        """The postmaster, then its children. Each backend calls setsid(), so the postmaster's process group
+        does not reach them; the postmaster is stopped first so that it forks no new child meanwhile."""
+        assert self._proc is not None
+        postmaster = self._proc.pid
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(postmaster, signal.SIGSTOP)
+        return [postmaster, *children(postmaster)]
 
     def cleanup(self) -> None:
         """Stop it (immediate) and delete its files. Safe to call twice, and on a never-started cluster."""

@@ -1,6 +1,7 @@
 """The server helpers do what fault tests will rely on: real processes that die, hang and come back."""
 
 import smtplib
+import threading
 
 import psycopg
 import pytest
@@ -74,3 +75,18 @@ def test_postgres_cluster_keeps_committed_rows_across_a_kill(postgres_cluster):
     assert postgres_cluster.url() == url
     with postgres_cluster.connect() as conn:
         assert conn.execute("SELECT id FROM outbox").fetchall() == [(1,)]
+
+
+def test_postgres_cluster_pause_freezes_open_connections_too(postgres_cluster):
+    conn = postgres_cluster.connect()
+    answered = threading.Event()
+
+    postgres_cluster.pause()
+    worker = threading.Thread(target=lambda: (conn.execute("SELECT 1"), answered.set()), daemon=True)
+    worker.start()
+    frozen = not answered.wait(1.0)
+    postgres_cluster.resume()
+
+    assert frozen, "a backend kept answering while the server was paused"
+    assert answered.wait(10)
+    conn.close()
