@@ -63,6 +63,17 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 
 
 @pytest.fixture(autouse=True)
+def _closed_breakers() -> Iterator[None]:
+    # Breakers are per process: one test's failures (a broker made to fail, a server stopped) must not
+    # leave the next test facing an open breaker.
+    from mutiroes.resilience.breakers import all_breakers
+
+    yield
+    for breaker in all_breakers().values():
+        breaker.reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_caches() -> Iterator[None]:
     # Throttle counters and cached reads must not leak from one test into the next.
     yield

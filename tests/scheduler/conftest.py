@@ -11,8 +11,8 @@ from dramatiq.middleware import Retries
 
 import mutiroes.actors  # noqa: F401 - declares every actor on the process broker
 from mutiroes.actors.ledger import install_run_ledger
+from mutiroes.infra import broker as broker_module
 from mutiroes.infra.broker import get_broker
-from mutiroes.scheduler import runner as runner_module
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -48,7 +48,7 @@ def stub_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubBroker]:
     retries = next(m for m in broker.middleware if isinstance(m, Retries))
     monkeypatch.setattr(retries, "min_backoff", 10)
     monkeypatch.setattr(retries, "max_backoff", 20)
-    monkeypatch.setattr(runner_module, "ENQUEUE_BACKOFF_S", 0.01)
+    monkeypatch.setattr(broker_module, "ENQUEUE_RETRY_BASE_S", 0.01)
     broker.flush_all()
     yield broker
     broker.flush_all()

@@ -157,7 +157,7 @@ def test_the_repeated_autumn_hour_fires_a_daily_job_once(stub_broker):
 @pytest.mark.django_db
 def test_redis_down_at_the_fire_time_retries_then_fails_and_the_next_tick_re_drives(stub_broker, monkeypatch, caplog):
     """Scenario 10: three tries with backoff (each retry logged), the run failed with the error, re-driven."""
-    caplog.set_level(logging.WARNING, logger="mutiroes.scheduler.runner")
+    caplog.set_level(logging.WARNING, logger="mutiroes.resilience.retry")
     calls = []
 
     def broker_down(message, *, delay=None):
@@ -169,7 +169,7 @@ def test_redis_down_at_the_fire_time_retries_then_fails_and_the_next_tick_re_dri
     run = scheduler.tick(CLEANUP, now=at(2026, 11, 29, 2, 0, 1))
 
     assert len(calls) == 3
-    assert len([r for r in caplog.records if "retrying in" in r.message]) == 2
+    assert len([r for r in caplog.records if r.message.startswith("retrying")]) == 2
     assert (run.state, run.message_id) == ("failed", "")
     assert "Connection refused" in run.error
     assert scheduler.tick(CLEANUP, now=at(2026, 11, 29, 2, 0, 30)) is None  # not fired again: it is re-driven

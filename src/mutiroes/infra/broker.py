@@ -23,14 +23,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from mutiroes.resilience.breakers import breaker, guarded
+from mutiroes.resilience.retry import retrying
 
 logger = logging.getLogger(__name__)
 # Enqueue failures that say the broker is down; a refused message (bad queue name) does not count.
-broker_breaker = breaker(
-    "broker",
-    failures=(RedisConnectionError, RedisTimeoutError, OSError, dramatiq.errors.BrokerConnectionError),
-    recovery_s=10,
-)
+BROKER_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, dramatiq.errors.BrokerConnectionError)
+broker_breaker = breaker("broker", failures=BROKER_DOWN, recovery_s=10)
+ENQUEUE_RETRY_BASE_S = 0.5
 _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None
 
@@ -82,11 +81,17 @@ def build_broker(config: dict) -> dramatiq.Broker:
     raise ValueError(f"unsupported BROKER_URL scheme: {url.split(':', 1)[0]}")
 
 
-def enqueue(message: dramatiq.Message, *, delay_ms: int | None = None) -> dramatiq.Message:
-    """Enqueue through the broker breaker: fails fast while the broker is known to be down."""
+def enqueue(message: dramatiq.Message, *, delay_ms: int | None = None, tries: int = 1) -> dramatiq.Message:
+    """Enqueue through the broker breaker, which fails fast while the broker is known to be down.
+
+    ``tries`` > 1 retries a broker outage inside the breaker (exponential backoff with jitter) for
+    callers with nowhere else to keep the message (the scheduler); the outbox relay uses one try,
+    since its rows simply wait for the next pass.
+    """
     broker = get_broker()
     broker.declare_queue(message.queue_name)  # the stub broker refuses undeclared queues
-    return guarded(broker_breaker, broker.enqueue, message, delay=delay_ms)
+    send = retrying(BROKER_DOWN, max_tries=tries, base_s=ENQUEUE_RETRY_BASE_S)(broker.enqueue) if tries > 1 else broker.enqueue
+    return guarded(broker_breaker, send, message, delay=delay_ms)
 
 
 def install_broker(broker: dramatiq.Broker) -> None:

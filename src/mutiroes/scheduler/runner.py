@@ -8,15 +8,13 @@ and the ledger turns every repeat into a no-op.
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import backoff
 import dramatiq
 from django.conf import settings
 
 from mutiroes.core import clock
-from mutiroes.infra.broker import get_broker
+from mutiroes.infra.broker import enqueue as broker_enqueue
 from mutiroes.scheduler import ledger
 from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
 from mutiroes.scheduler.leader import AlwaysLeader, Leader
@@ -24,32 +22,7 @@ from mutiroes.scheduler.models import JobRun
 
 logger = logging.getLogger(__name__)
 Trigger = JobRun.Trigger
-# At most three hand-overs to the broker per dispatch, exponential with full jitter (0.5 s, 1 s caps).
 ENQUEUE_TRIES = 3
-ENQUEUE_BACKOFF_S = 0.5
-
-
-def _log_retry(details: dict[str, Any]) -> None:
-    message = details["args"][0]
-    logger.warning(
-        "enqueue of %s for run %s failed (try %s of %s), retrying in %.2fs: %s",
-        message.actor_name, message.options.get("run_id"), details["tries"], ENQUEUE_TRIES, details["wait"],
-        details.get("exception"),
-    )  # fmt: skip
-
-
-def _enqueue(broker: dramatiq.Broker, message: dramatiq.Message, *, tries: int) -> str:
-    send = backoff.on_exception(
-        backoff.expo,
-        Exception,
-        max_tries=tries,
-        factor=ENQUEUE_BACKOFF_S,
-        max_value=4 * ENQUEUE_BACKOFF_S,
-        jitter=backoff.full_jitter,
-        on_backoff=_log_retry,
-        logger=None,
-    )(broker.enqueue)
-    return send(message).message_id
 
 
 def dispatch(run: JobRun, *, job: Job, fire_time: datetime, now: datetime, tries: int = ENQUEUE_TRIES) -> JobRun:
@@ -58,12 +31,11 @@ def dispatch(run: JobRun, *, job: Job, fire_time: datetime, now: datetime, tries
         kwargs_list = [run.kwargs] if job.tracked else job.messages(fire_time, now)
         # The worker-side ledger middleware reports the state of tracked runs by this option.
         options = {"run_id": run.pk} if job.tracked else {}
-        broker = get_broker()
-        broker.declare_queue(job.queue_name)  # the stub broker refuses undeclared queues
+        # At most three hand-overs per message, inside the broker breaker (infra.broker.enqueue).
         message_ids = [
-            _enqueue(broker, dramatiq.Message(
+            broker_enqueue(dramatiq.Message(
                 queue_name=job.queue_name, actor_name=job.actor_name, args=(), kwargs=kwargs, options=dict(options),
-            ), tries=tries)
+            ), tries=tries).message_id
             for kwargs in kwargs_list
         ]  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - whatever the broker raised, the run must say it failed
