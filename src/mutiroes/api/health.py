@@ -5,6 +5,7 @@ once. ``/readiness`` answers whether this replica can serve (the database). ``/h
 view for operators: each dependency, each circuit breaker, and whether fallbacks are in use.
 """
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -12,10 +13,12 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from mutiroes.infra import breaker_report
 from mutiroes.infra.cache import safe_cache
 from mutiroes.resilience.breakers import all_breakers
 
 RETRY_AFTER_S = "5"
+SMTP_CHECK_TIMEOUT_S = 1.0
 
 
 def _timed(check: Callable[[], None]) -> dict[str, object]:
@@ -45,6 +48,14 @@ def _broker() -> None:
         client.ping()
 
 
+def _smtp() -> None:
+    # Reachability only (no SMTP session): the workers send; the API reports whether they can.
+    if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        return
+    with socket.create_connection((settings.EMAIL_HOST, settings.EMAIL_PORT), timeout=SMTP_CHECK_TIMEOUT_S):
+        pass
+
+
 def _unavailable(body: dict[str, object]) -> JsonResponse:
     response = JsonResponse(body, status=503)
     response["Retry-After"] = RETRY_AFTER_S
@@ -62,9 +73,11 @@ def readiness(request: HttpRequest) -> JsonResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker)}
-    # The database is the one hard dependency: without the cache the API is slower, without the
-    # broker jobs wait in the outbox; both are "degraded", not down.
+    checks = {
+        "database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker), "smtp": _timed(_smtp),
+    }  # fmt: skip
+    # The database is the one hard dependency: without the cache the API is slower, without the broker
+    # jobs wait in the outbox, without SMTP e-mails are delayed; all three are "degraded", not down.
     hard_down = checks["database"]["status"] != "ok"
     degraded = [name for name, check in checks.items() if check["status"] != "ok"]
     body = {
@@ -74,9 +87,12 @@ def health(request: HttpRequest) -> JsonResponse:
         "mode": settings.MODE,
         "checks": checks,
         "breakers": {name: breaker.snapshot() for name, breaker in all_breakers().items()},
+        # Each worker process's own breakers (smtp, broker, database), as the workers last reported them.
+        "workers": breaker_report.collect(),
         "fallbacks": {
             "cache_bypassed": checks["cache"]["status"] != "ok",
             "jobs_held_in_outbox": checks["broker"]["status"] != "ok",
+            "emails_delayed": checks["smtp"]["status"] != "ok",
         },
     }
     return _unavailable(body) if hard_down else JsonResponse(body)
