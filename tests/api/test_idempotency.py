@@ -174,3 +174,26 @@ def test_concurrent_requests_with_the_same_key_create_one_object(user_factory):
         assert (status, replayed) in {(201, None), (201, "true"), (409, None)}, (status, content)
         if status == 201:
             assert json.loads(content)["id"] == json.loads(created[0][2])["id"]
+
+
+@pytest.mark.django_db
+def test_token_responses_are_never_stored_for_replay(client, user_factory):
+    from mutiroes.core.models import IdempotencyRecord
+
+    user = user_factory(password="segredo-muito-bom-2026")
+    access = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": user.username, "password": "segredo-muito-bom-2026"}),
+        content_type="application/json",
+    ).json()["access"]
+
+    response = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": user.username, "password": "segredo-muito-bom-2026"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {access}",
+        HTTP_IDEMPOTENCY_KEY="login-1",
+    )
+
+    assert response.status_code == 200
+    assert not IdempotencyRecord.objects.exists()

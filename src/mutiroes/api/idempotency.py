@@ -29,6 +29,7 @@ from mutiroes.core.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
+NOT_REPLAYED = "/api/v1/auth/"
 MAX_KEY_LENGTH = 200
 _bearer = JWTBearer()
 
@@ -47,6 +48,9 @@ class IdempotencyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if request.path.startswith(NOT_REPLAYED):
+            # Token responses are credentials: never stored for a replay (and logins create nothing).
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             return error_response(422, f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable characters")
