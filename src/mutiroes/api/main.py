@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from mutiroes import __version__
 from mutiroes.api import errors
 from mutiroes.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from mutiroes.api.idempotency import NOT_REPLAYED as IDEMPOTENCY_EXEMPT
 from mutiroes.api.routers import admin_jobs, auth, community, events, impact, participation, users
 
 DESCRIPTION = """
@@ -43,7 +44,7 @@ IDEMPOTENCY_STATUSES = {
 class MutiroesAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
-        for path_item in schema.get("paths", {}).values():
+        for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
                 if "requestBody" in operation:
                     _declare(operation, BODY_STATUSES)
@@ -52,7 +53,7 @@ class MutiroesAPI(NinjaAPI):
                 if any(parameter.get("in") in {"path", "query"} for parameter in operation.get("parameters", [])):
                     _declare(operation, PARAMETER_STATUSES)
             operation = path_item.get("post")
-            if operation is not None and "security" in operation:
+            if operation is not None and "security" in operation and not path.startswith(IDEMPOTENCY_EXEMPT):
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 _declare(operation, IDEMPOTENCY_STATUSES)
         return schema
