@@ -559,3 +559,12 @@ def test_a_worker_process_registers_heartbeats_and_deregisters_on_sigterm(fake_c
     process.wait(60)
 
     assert service_id not in fake_consul.services, tail(process.log)
+
+
+def test_consul_render_command_without_its_template_says_so(tmp_path, settings, capsys):
+    settings.CONSUL_ENABLED = False
+    missing, output = tmp_path / "not-rendered-yet.conf", tmp_path / "o.conf"
+
+    assert render_command(["--template", str(missing), "--output", str(output)]) == 1
+
+    assert "no template" in capsys.readouterr().err and not output.exists()

@@ -465,8 +465,8 @@ def write_if_changed(path: os.PathLike[str] | str, text: str) -> bool:
 # -- `mutiroes consul-render` ------------------------------------------------------------------------------
 
 # Upstream names that do not spell their service (``upstream mutiroes_api`` and ``mutiroes-api`` match anyway).
-UPSTREAM_ALIASES = {"api": "mutiroes-api", "backend": "mutiroes-api", "backends": "mutiroes-api",
-                    "dashboard": "mutiroes-dashboard"}  # fmt: skip
+UPSTREAM_ALIASES = {"mutiroes_backends": "mutiroes-api", "backends": "mutiroes-api", "backend": "mutiroes-api",
+                    "api": "mutiroes-api", "dashboard": "mutiroes-dashboard"}  # fmt: skip
 
 
 def services_for(template: str, explicit: Sequence[str] = ()) -> dict[str, str]:
@@ -518,6 +518,12 @@ def render_command(argv: Sequence[str]) -> int:
     config = ConsulConfig.from_settings() if settings.CONSUL_ENABLED else None
     stop = threading.Event()
     while True:
+        if not args.template.exists():  # in compose, the gateway renders it at its start
+            print(f"consul-render: no template at {args.template} yet", file=sys.stderr, flush=True)
+            if args.watch <= 0:
+                return 1
+            stop.wait(args.watch)
+            continue
         template = args.template.read_text()
         services = services_for(template, args.upstream)
         result = render_from_consul(template, services, config=config, enabled=settings.CONSUL_ENABLED)
