@@ -511,3 +511,44 @@ def test_docker_compose_config_accepts_the_file():
         check=False, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_the_gateway_layout_passes_nginx_t(services, tmp_path):
+    """The files where the nginx image puts them (templates rendered, snippets mounted, upstreams.conf copied from
+    the static list by the hook script) form a configuration nginx accepts. Host names and paths are swapped for
+    this machine's (compose's service names do not resolve here); the layout and the includes are what is tested.
+    """
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed: `nginx -t` of the compose gateway layout skipped")
+    from deploy.nginx.render import substitute
+
+    env = _environment(services["gateway"])
+    output_dir = Path(env["NGINX_ENVSUBST_OUTPUT_DIR"])
+    local = tmp_path / "etc-nginx-mutiroes"
+    for name in ("static", "media", "cache", "temp", "logs"):
+        (tmp_path / name).mkdir()
+    env |= {
+        "MUTIROES_BACKEND_SERVERS": "    server 127.0.0.1:18001 max_fails=3 fail_timeout=10s;",
+        "MUTIROES_DASHBOARD_ADDRESS": "127.0.0.1:15555",
+        "MUTIROES_GATEWAY_LISTEN": "127.0.0.1:18080",
+        "MUTIROES_STATIC_ROOT": str(tmp_path / "static"),
+        "MUTIROES_MEDIA_ROOT": str(tmp_path / "media"),
+        "MUTIROES_CACHE_DIR": str(tmp_path / "cache"),
+        "MUTIROES_NGINX_TEMP_DIR": str(tmp_path / "temp"),
+        "MUTIROES_NGINX_LOG_DIR": str(tmp_path / "logs"),
+    }
+    for name, path in _gateway_templates(services).items():
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_text(substitute(path.read_text(), env, source=name))
+    for source, target in _bind_mounts(services["gateway"]):
+        if target.startswith(f"{output_dir}/"):  # mounted into the rendered directory (the snippets)
+            shutil.copytree(ROOT / source, local / Path(target).relative_to(output_dir))
+    shutil.copyfile(local / "upstreams.static.conf", local / "upstreams.conf")  # what the hook script does
+
+    result = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(local), "-c", str(local / "nginx.conf"), "-e", str(tmp_path / "logs" / "e.log"),
+         "-g", f"pid {tmp_path}/nginx.pid;"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
