@@ -90,7 +90,11 @@ def enqueue(message: dramatiq.Message, *, delay_ms: int | None = None, tries: in
     """
     broker = get_broker()
     broker.declare_queue(message.queue_name)  # the stub broker refuses undeclared queues
-    send = retrying(BROKER_DOWN, max_tries=tries, base_s=ENQUEUE_RETRY_BASE_S)(broker.enqueue) if tries > 1 else broker.enqueue
+    send = (
+        retrying(BROKER_DOWN, max_tries=tries, base_s=ENQUEUE_RETRY_BASE_S)(broker.enqueue)
+        if tries > 1
+        else broker.enqueue
+    )
     return guarded(broker_breaker, send, message, delay=delay_ms)
 
 
