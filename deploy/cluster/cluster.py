@@ -1,0 +1,532 @@
+"""The local cluster: the whole Mutirões topology as real processes on loopback ports, under supervisord.
+
+    .venv/bin/python deploy/cluster/cluster.py up [--data var/cluster] [--port-base 18000] [--api-workers 4]
+    .venv/bin/python deploy/cluster/cluster.py status
+    .venv/bin/python deploy/cluster/cluster.py ctl stop api-2        # any supervisorctl command (fault injection)
+    .venv/bin/python deploy/cluster/cluster.py down [--purge]
+
+Standard library only; the servers come from Debian packages (postgresql-15, redis-server, nginx, supervisor)
+and the application from this Python (the project's virtualenv). deploy/cluster/README.md has the layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from deploy.nginx import render as nginx  # noqa: E402
+
+DEPLOY = ROOT / "deploy"
+HOST = "127.0.0.1"
+SENTINEL_MASTER = "mymaster"
+DATABASE = "mutiroes"
+PG_OS_USER = "postgres"
+# Port = base + offset. Everything binds 127.0.0.1 only.
+OFFSETS = {
+    "gateway": 0, "api-1": 1, "api-2": 2, "api-3": 3, "dashboard": 5,
+    "postgres-primary": 10, "postgres-replica": 11,
+    "redis-master": 20, "redis-replica": 21, "sentinel-1": 26, "sentinel-2": 27, "sentinel-3": 28,
+}  # fmt: skip
+APP_PROGRAMS = ["api-1", "api-2", "api-3", "worker-1", "worker-2", "scheduler", "dashboard"]
+STOP_PHASES = [["nginx"], APP_PROGRAMS, ["sentinel-1", "sentinel-2", "sentinel-3"], ["redis-replica", "redis-master"],
+               ["postgres-replica"], ["postgres-primary"]]  # fmt: skip
+
+
+# -- configuration -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    data: Path
+    port_base: int
+    api_workers: int
+    python: str
+
+    @classmethod
+    def load(cls, data: Path) -> Cluster:
+        saved = json.loads((data / "cluster.json").read_text())
+        return cls(data=Path(saved["data"]), port_base=saved["port_base"], api_workers=saved["api_workers"],
+                   python=saved["python"])  # fmt: skip
+
+    def save(self) -> None:
+        (self.data / "cluster.json").write_text(json.dumps({**asdict(self), "data": str(self.data)}, indent=2))
+
+    def port(self, name: str) -> int:
+        return self.port_base + OFFSETS[name]
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.data / "supervisord.conf"
+
+    @property
+    def pg_bin(self) -> Path:
+        return _pg_bin()
+
+    def database_url(self, port_name: str = "postgres-primary") -> str:
+        return f"postgres://postgres@{HOST}:{self.port(port_name)}/{DATABASE}"
+
+    def gateway_url(self) -> str:
+        return f"http://{HOST}:{self.port('gateway')}"
+
+    def secret_key(self) -> str:
+        path = self.data / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def app_env(self) -> dict[str, str]:
+        """deploy/env/example.env's variables for this cluster (distributed mode, Sentinel-aware Redis)."""
+        sentinels = ",".join(f"{HOST}:{self.port(f'sentinel-{i}')}" for i in (1, 2, 3))
+        return {
+            "MUTIROES_MODE": "distributed",
+            "SECRET_KEY": self.secret_key(),
+            "MUTIROES_DATA_DIR": str(self.data / "app"),
+            "ALLOWED_HOSTS": f"{HOST},localhost",
+            "CSRF_TRUSTED_ORIGINS": self.gateway_url(),
+            "NINJA_NUM_PROXIES": "1",
+            "DATABASE_URL": self.database_url(),
+            "REDIS_URL": f"redis://{HOST}:{self.port('redis-master')}/0",
+            "REDIS_SENTINELS": sentinels,
+            "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,
+            "STATIC_ROOT": str(self.data / "static"),
+            "MEDIA_ROOT": str(self.data / "media"),
+            # No SMTP server in the topology: e-mails are written as files under app/emails.
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMBEDDED_WORKER": "false",
+            "EMBEDDED_SCHEDULER": "false",
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "mutiroes.config.settings",
+        }
+
+    def gateway_config(self) -> nginx.GatewayConfig:
+        return nginx.GatewayConfig(
+            listen=f"{HOST}:{self.port('gateway')}",
+            backends=[f"{HOST}:{self.port(f'api-{i}')}" for i in (1, 2, 3)],
+            dashboard=f"{HOST}:{self.port('dashboard')}",
+            static_root=self.data / "static",
+            media_root=self.data / "media",
+            runtime_dir=self.data / "nginx" / "run",
+        )
+
+
+# -- small helpers -----------------------------------------------------------------------------------
+
+
+def _pg_bin() -> Path:
+    for candidate in [
+        Path("/usr/lib/postgresql/15/bin"),
+        *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+    ]:
+        if (candidate / "postgres").exists():
+            return candidate
+    found = shutil.which("postgres")
+    if found:
+        return Path(found).parent
+    raise SystemExit("PostgreSQL server binaries not found: apt-get install postgresql-15")
+
+
+def _which(name: str, hint: str) -> str:
+    local = Path(sys.executable).parent / name  # supervisord from PyPI in the virtualenv also works
+    found = str(local) if local.exists() else shutil.which(name)
+    if found is None:
+        raise SystemExit(f"{name} not found: {hint}")
+    return found
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _as_pg(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", PG_OS_USER, "--", *cmd] if _is_root() else cmd
+
+
+def _chown_pg(path: Path) -> None:
+    if _is_root():
+        owner = pwd.getpwnam(PG_OS_USER)
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+
+
+def _run(cmd: list[str], *, what: str, env: dict[str, str] | None = None, timeout_s: float = 300) -> str:
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout_s, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise SystemExit(f"{what} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(check: Callable[[], bool], *, what: str, timeout_s: float = 60) -> float:
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > timeout_s:
+            raise SystemExit(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _redis(port: int, *args: str) -> str:
+    cmd = [_which("redis-cli", "apt-get install redis-tools"), "-h", HOST, "-p", str(port), *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=5, check=False)  # noqa: S603
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _psql(cluster: Cluster, port_name: str, sql: str, database: str = "postgres") -> str:
+    port = str(cluster.port(port_name))
+    cmd = [str(cluster.pg_bin / "psql"), "-h", HOST, "-p", port, "-U", "postgres", "-d", database, "-Atc", sql]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
+    return result.stdout.strip() if result.returncode == 0 else f"error: {result.stderr.strip()}"
+
+
+def _http(url: str, timeout_s: float = 3) -> tuple[int | None, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - our own loopback URLs
+            return response.status, response.read(2000).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(2000).decode(errors="replace")
+    except OSError as exc:
+        return None, str(exc)
+
+
+def _supervisor_value(value: str) -> str:
+    return value.replace("%", "%%")
+
+
+# -- supervisord -------------------------------------------------------------------------------------
+
+
+def _supervisord_running(cluster: Cluster) -> bool:
+    pid_file = cluster.data / "supervisord.pid"
+    try:
+        os.kill(int(pid_file.read_text().strip()), 0)
+    except (OSError, ValueError):
+        return False
+    return (cluster.data / "supervisor.sock").exists()
+
+
+def ctl(cluster: Cluster, *args: str, check: bool = True) -> str:
+    cmd = [_which("supervisorctl", "apt-get install supervisor"), "-c", str(cluster.supervisor_conf), *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    if check and result.returncode != 0:
+        raise SystemExit(f"supervisorctl {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def _render_supervisor(cluster: Cluster) -> None:
+    redis_server = _which("redis-server", "apt-get install redis-server")
+    sentinel = shutil.which("redis-sentinel")
+    gateway = cluster.gateway_config()
+    conf = nginx.render(gateway, cluster.data / "nginx" / "conf")
+    env = ",".join(f'{key}="{_supervisor_value(value)}"' for key, value in cluster.app_env().items())
+    values = {
+        "MUTIROES_DATA": str(cluster.data),
+        "MUTIROES_SUPERVISOR_USER": pwd.getpwuid(os.geteuid()).pw_name,
+        "MUTIROES_APP_ENVIRONMENT": env,
+        "MUTIROES_PG_BIN": str(cluster.pg_bin),
+        "MUTIROES_PG_USER": PG_OS_USER if _is_root() else pwd.getpwuid(os.geteuid()).pw_name,
+        "MUTIROES_PG_PRIMARY_PORT": str(cluster.port("postgres-primary")),
+        "MUTIROES_PG_REPLICA_PORT": str(cluster.port("postgres-replica")),
+        "MUTIROES_REDIS_SERVER": redis_server,
+        "MUTIROES_PYTHON": cluster.python,
+        "MUTIROES_API_WORKERS": str(cluster.api_workers),
+        "MUTIROES_DASHBOARD_PORT": str(cluster.port("dashboard")),
+        "MUTIROES_NGINX_COMMAND": _supervisor_value(shlex.join(nginx.command(conf, gateway))),
+    }
+    for i in (1, 2, 3):
+        values[f"MUTIROES_API_{i}_PORT"] = str(cluster.port(f"api-{i}"))
+        config = cluster.data / "sentinel" / str(i) / "sentinel.conf"
+        values[f"MUTIROES_SENTINEL_COMMAND_{i}"] = (
+            f"{sentinel} {config}" if sentinel else f"{redis_server} {config} --sentinel"
+        )
+    text = nginx.substitute(
+        (DEPLOY / "supervisor" / "supervisord.conf.template").read_text(), values, source="supervisord"
+    )
+    cluster.supervisor_conf.write_text(text)
+
+
+def _render_redis(cluster: Cluster) -> None:
+    """Written only when absent: Sentinel rewrites these files after a failover, and that must survive an `up`."""
+    master_port = cluster.port("redis-master")
+    for name in ("master", "replica"):
+        directory = cluster.data / "redis" / name
+        directory.mkdir(parents=True, exist_ok=True)
+        conf = directory / "redis.conf"
+        if not conf.exists():
+            replicaof = f"replicaof {HOST} {master_port}" if name == "replica" else ""
+            conf.write_text(nginx.substitute((DEPLOY / "redis" / "redis.conf.template").read_text(), {
+                "MUTIROES_REDIS_PORT": str(cluster.port(f"redis-{name}")), "MUTIROES_REDIS_BIND": HOST,
+                "MUTIROES_REDIS_DIR": str(directory), "MUTIROES_REDIS_REPLICAOF": replicaof,
+            }))  # fmt: skip
+    for i in (1, 2, 3):
+        directory = cluster.data / "sentinel" / str(i)
+        directory.mkdir(parents=True, exist_ok=True)
+        conf = directory / "sentinel.conf"
+        if not conf.exists():
+            conf.write_text(nginx.substitute((DEPLOY / "redis" / "sentinel.conf.template").read_text(), {
+                "MUTIROES_SENTINEL_PORT": str(cluster.port(f"sentinel-{i}")), "MUTIROES_REDIS_BIND": HOST,
+                "MUTIROES_SENTINEL_DIR": str(directory), "MUTIROES_SENTINEL_MASTER_NAME": SENTINEL_MASTER,
+                "MUTIROES_REDIS_MASTER_HOST": HOST, "MUTIROES_REDIS_MASTER_PORT": str(master_port),
+            }))  # fmt: skip
+
+
+def _init_primary(cluster: Cluster) -> None:
+    pg = cluster.data / "pg"
+    primary = pg / "primary"
+    if (primary / "PG_VERSION").exists():
+        return
+    for directory in (pg, pg / "sock"):
+        directory.mkdir(parents=True, exist_ok=True)
+        _chown_pg(directory)
+    initdb = [str(cluster.pg_bin / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    result = subprocess.run(_as_pg([*initdb, "--locale=C.UTF-8"]), capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        shutil.rmtree(primary, ignore_errors=True)
+        _run(_as_pg([*initdb, "--locale=C"]), what="initdb")
+    shutil.copyfile(DEPLOY / "postgres" / "postgresql.conf", primary / "mutiroes.conf")
+    shutil.copyfile(DEPLOY / "postgres" / "pg_hba.conf", primary / "pg_hba.conf")
+    with (primary / "postgresql.conf").open("a") as conf:
+        conf.write("\ninclude 'mutiroes.conf'\n")
+    for path in (primary / "mutiroes.conf", primary / "pg_hba.conf"):
+        _chown_pg(path)
+
+
+def _init_replica(cluster: Cluster) -> None:
+    replica = cluster.data / "pg" / "replica"
+    if (replica / "PG_VERSION").exists():
+        return
+    shutil.rmtree(replica, ignore_errors=True)
+    # -R writes primary_conninfo and standby.signal: the copy starts as a streaming standby.
+    _run(_as_pg([str(cluster.pg_bin / "pg_basebackup"), "-h", HOST, "-p", str(cluster.port("postgres-primary")),
+                 "-U", "postgres", "-D", str(replica), "-R", "-X", "stream", "-c", "fast"]),
+         what="pg_basebackup")  # fmt: skip
+    auto = replica / "postgresql.auto.conf"
+    # pg_basebackup -R names no application; the primary's pg_stat_replication then shows "replica".
+    text = auto.read_text().replace("primary_conninfo = '", "primary_conninfo = 'application_name=replica ", 1)
+    auto.write_text(text)
+
+
+def _pg_ready(cluster: Cluster, name: str) -> bool:
+    cmd = [str(cluster.pg_bin / "pg_isready"), "-q", "-h", HOST, "-p", str(cluster.port(name))]
+    return subprocess.run(cmd, capture_output=True, check=False).returncode == 0  # noqa: S603
+
+
+# -- commands ----------------------------------------------------------------------------------------
+
+
+def up(args: argparse.Namespace) -> int:
+    data = args.data.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    data.chmod(0o755)  # the postgres user and nginx's workers (nobody) must reach their files below it
+    if (data / "cluster.json").exists():
+        # The ports are written into Redis's and Sentinel's own files: a data directory keeps its port base.
+        cluster = Cluster.load(data)
+        if args.port_base not in (None, cluster.port_base):
+            raise SystemExit(f"{data} was made with --port-base {cluster.port_base}; `down --purge` to change it")
+        cluster.api_workers, cluster.python = args.api_workers, args.python
+    else:
+        cluster = Cluster(
+            data=data, port_base=args.port_base or 18000, api_workers=args.api_workers, python=args.python
+        )
+    for binary, hint in (("nginx", "apt-get install nginx"), ("redis-server", "apt-get install redis-server"),
+                         ("supervisord", "apt-get install supervisor (or pip install supervisor)"),
+                         ("redis-cli", "apt-get install redis-tools")):  # fmt: skip
+        _which(binary, hint)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    for directory in ("logs", "app", "static", "media"):
+        (data / directory).mkdir(exist_ok=True)
+    (data / "media").chmod(0o755)
+    if not _supervisord_running(cluster):
+        busy = [f"{name}={cluster.port(name)}" for name in OFFSETS if _port_open(cluster.port(name))]
+        if busy:
+            raise SystemExit(f"ports already in use: {', '.join(busy)} (choose another --port-base)")
+        cluster.save()
+        _init_primary(cluster)
+        _render_redis(cluster)
+        _render_supervisor(cluster)
+        _run([_which("supervisord", "apt-get install supervisor"), "-c", str(cluster.supervisor_conf)],
+             what="supervisord")  # fmt: skip
+        _wait(lambda: _supervisord_running(cluster), what="supervisord", timeout_s=20)
+
+    ctl(cluster, "start", "postgres-primary")
+    timings["postgres primary"] = _wait(lambda: _pg_ready(cluster, "postgres-primary"), what="PostgreSQL primary")
+    if not (data / "pg" / "replica" / "PG_VERSION").exists():
+        t = time.monotonic()
+        _init_replica(cluster)
+        timings["pg_basebackup"] = time.monotonic() - t
+    ctl(cluster, "start", "postgres-replica")
+    timings["postgres replica"] = _wait(lambda: _pg_ready(cluster, "postgres-replica"), what="PostgreSQL replica")
+
+    ctl(cluster, "start", "redis-master", "redis-replica")
+    for name in ("redis-master", "redis-replica"):
+        _wait(lambda n=name: _redis(cluster.port(n), "PING") == "PONG", what=name)
+    ctl(cluster, "start", "sentinel-1", "sentinel-2", "sentinel-3")
+    for i in (1, 2, 3):
+        port = cluster.port(f"sentinel-{i}")
+        _wait(
+            lambda p=port: bool(_redis(p, "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER)), what=f"sentinel {i}"
+        )
+
+    if DATABASE not in _psql(cluster, "postgres-primary", "SELECT datname FROM pg_database").split():
+        _psql(cluster, "postgres-primary", f"CREATE DATABASE {DATABASE}")
+    env = {**os.environ, **cluster.app_env()}
+    t = time.monotonic()
+    _run([cluster.python, "-m", "mutiroes", "migrate", "--noinput", "-v", "0"], what="migrate", env=env)
+    _run([cluster.python, "-m", "mutiroes", "collectstatic", "--noinput", "-v", "0"], what="collectstatic", env=env)
+    timings["migrate + collectstatic"] = time.monotonic() - t
+
+    # One supervisorctl per program: a single `start a b c` waits out each one's startsecs in turn.
+    with ThreadPoolExecutor(max_workers=len(APP_PROGRAMS)) as pool:
+        list(pool.map(lambda program: ctl(cluster, "start", program), APP_PROGRAMS))
+    for i in (1, 2, 3):
+        port = cluster.port(f"api-{i}")
+        _wait(lambda p=port: _http(f"http://{HOST}:{p}/liveness")[0] == 200, what=f"api-{i} /liveness", timeout_s=90)
+    ctl(cluster, "start", "nginx")
+    _wait(lambda: _http(f"{cluster.gateway_url()}/gateway/health")[0] == 200, what="the gateway")
+    timings["total"] = time.monotonic() - started
+    print(
+        f"cluster up in {timings['total']:.1f} s ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if k != "total")
+        + ")"
+    )
+    print(status_text(cluster))
+    return 0
+
+
+REPLICATION_SQL = (
+    "SELECT application_name || ' ' || state || ' ' || sync_state || ' replay_lag=' || "
+    "coalesce(replay_lag::text, '0') FROM pg_stat_replication"
+)
+
+
+def status_text(cluster: Cluster) -> str:
+    consul = "a consul binary is on PATH, not started by the cluster" if shutil.which("consul") else "no consul binary"
+    lines = [
+        f"data: {cluster.data}   gateway: {cluster.gateway_url()}/",
+        f"discovery: static upstream list ({consul} here)",
+        "",
+        ctl(cluster, "status", check=False).rstrip(),
+        "",
+    ]
+    code, body = _http(f"{cluster.gateway_url()}/gateway/health")
+    lines.append(f"gateway /gateway/health: {code} {body.strip()[:80]}")
+    for i in (1, 2, 3):
+        port = cluster.port(f"api-{i}")
+        lines.append(f"api-{i} :{port} /liveness: {_http(f'http://{HOST}:{port}/liveness')[0]}")
+    code, body = _http(f"{cluster.gateway_url()}/health")
+    try:
+        health = json.loads(body)
+        checks = ", ".join(f"{name}={check.get('status')}" for name, check in health.get("checks", {}).items())
+        lines.append(f"/health via the gateway: {code} {health.get('status')} ({health.get('instance')}; {checks})")
+    except (ValueError, AttributeError):
+        lines.append(f"/health via the gateway: {code} {body[:120]}")
+    sentinel = cluster.port("sentinel-1")
+    master = ":".join(_redis(sentinel, "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER).split()) or "?"
+    quorum = _redis(sentinel, "SENTINEL", "ckquorum", SENTINEL_MASTER) or "?"
+    lines.append(f"redis master (per sentinel-1): {master}; {quorum}")
+    replication = _psql(cluster, "postgres-primary", REPLICATION_SQL) or "no standby connected"
+    lines.append(f"postgres streaming replication: {replication}")
+    in_recovery = _psql(cluster, "postgres-replica", "SELECT pg_is_in_recovery()")
+    lines.append(f"postgres replica in recovery (read-only standby): {in_recovery}")
+    return "\n".join(lines)
+
+
+def status(args: argparse.Namespace) -> int:
+    cluster = _existing(args)
+    if not _supervisord_running(cluster):
+        print(f"not running (data in {cluster.data})")
+        return 3
+    print(status_text(cluster))
+    return 0
+
+
+def down(args: argparse.Namespace) -> int:
+    cluster = _existing(args)
+    if _supervisord_running(cluster):
+        pid = int((cluster.data / "supervisord.pid").read_text().strip())
+        # In phases (`stop all` does not wait for one priority before the next): the gateway, then what uses
+        # the databases, then the databases, the replica before its primary.
+        for phase in STOP_PHASES:
+            with ThreadPoolExecutor(max_workers=len(phase)) as pool:
+                list(pool.map(lambda program: ctl(cluster, "stop", program, check=False), phase))
+        ctl(cluster, "shutdown", check=False)
+        _wait(lambda: not _alive(pid), what="supervisord to exit", timeout_s=120)
+        print("cluster stopped")
+    else:
+        print("cluster was not running")
+    if args.purge:
+        shutil.rmtree(cluster.data)
+        print(f"removed {cluster.data}")
+    return 0
+
+
+def ctl_command(args: argparse.Namespace) -> int:
+    cluster = _existing(args)
+    sys.stdout.write(ctl(cluster, *args.args, check=False))
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _existing(args: argparse.Namespace) -> Cluster:
+    data = args.data.resolve()
+    if not (data / "cluster.json").exists():
+        raise SystemExit(f"no cluster in {data} (run `up` first)")
+    return Cluster.load(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The Mutirões local cluster (real processes under supervisord).")
+    parser.add_argument(
+        "--data", type=Path, default=ROOT / "var" / "cluster", help="data directory (default var/cluster)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    up_parser = commands.add_parser("up", help="start (or complete) the cluster and wait until it serves")
+    up_parser.add_argument("--port-base", type=int, default=None, help="ports are base+0..28 (default 18000)")
+    up_parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers per API replica")
+    up_parser.add_argument("--python", default=sys.executable, help="the Python with mutiroes installed")
+    up_parser.set_defaults(handler=up)
+    commands.add_parser("status", help="processes, health, replication").set_defaults(handler=status)
+    down_parser = commands.add_parser("down", help="stop everything (data kept unless --purge)")
+    down_parser.add_argument("--purge", action="store_true", help="also delete the data directory")
+    down_parser.set_defaults(handler=down)
+    ctl_parser = commands.add_parser("ctl", help="a supervisorctl command, e.g. `ctl stop api-2`")
+    ctl_parser.add_argument("args", nargs=argparse.REMAINDER)
+    ctl_parser.set_defaults(handler=ctl_command)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
