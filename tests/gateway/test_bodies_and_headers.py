@@ -109,13 +109,14 @@ def test_cors_preflight_from_an_allowed_origin_is_answered_by_the_app_through_th
     preflight_headers = {
         "Origin": ALLOWED_ORIGIN,
         "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
     }
     allowed = request(stack.port, "OPTIONS", "/api/v1/events", source=stack.addresses.one(), headers=preflight_headers)
     assert allowed.status == 200
     assert allowed.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
     assert "POST" in allowed.header("Access-Control-Allow-Methods")
-    assert "authorization" in allowed.header("Access-Control-Allow-Headers").lower()
+    allowed_headers = allowed.header("Access-Control-Allow-Headers").lower()
+    assert "authorization" in allowed_headers and "idempotency-key" in allowed_headers
 
     stranger = request(stack.port, "OPTIONS", "/api/v1/events", source=stack.addresses.one(),
                        headers={**preflight_headers, "Origin": "https://evil.example"})  # fmt: skip
@@ -125,3 +126,5 @@ def test_cors_preflight_from_an_allowed_origin_is_answered_by_the_app_through_th
                      headers={"Origin": ALLOWED_ORIGIN})  # fmt: skip
     assert simple.status == 200
     assert simple.header("Access-Control-Allow-Origin") == ALLOWED_ORIGIN
+    # A browser script may read the headers a retry depends on.
+    assert "retry-after" in simple.header("Access-Control-Expose-Headers").lower()
