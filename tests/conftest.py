@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -68,9 +68,32 @@ def _closed_breakers() -> Iterator[None]:
     # leave the next test facing an open breaker.
     from mutiroes.resilience.breakers import all_breakers
 
+    for breaker in all_breakers().values():
+        breaker.reset()
     yield
     for breaker in all_breakers().values():
         breaker.reset()
+
+
+_FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Measured figures (latencies, recovery and redelivery times, attempts), printed in the terminal summary."""
+
+    def record(line: str) -> None:
+        request.config.stash.setdefault(_FIGURES, []).append(f"{request.node.nodeid}: {line}")
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(_FIGURES, [])
+    if lines:
+        terminalreporter.section("measured figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

@@ -16,38 +16,6 @@ import pytest
 from tests.resilience.stack import ApiServer, migrate, server_env
 from tests.servers.postgres import PostgresCluster
 
-_FIGURES = pytest.StashKey[list[str]]()
-
-
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Measured figures (latencies, recovery times, attempts), printed in the terminal summary."""
-
-    def record(line: str) -> None:
-        request.config.stash.setdefault(_FIGURES, []).append(f"{request.node.name}: {line}")
-
-    return record
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    lines = config.stash.get(_FIGURES, [])
-    if lines:
-        terminalreporter.section("resilience: measured figures")
-        for line in lines:
-            terminalreporter.write_line(line)
-
-
-@pytest.fixture(autouse=True)
-def _closed_breakers() -> Iterator[None]:
-    # Tests that trip this process's breakers must not leave them open for the next test.
-    from mutiroes.resilience.breakers import all_breakers
-
-    for breaker in all_breakers().values():
-        breaker.reset()
-    yield
-    for breaker in all_breakers().values():
-        breaker.reset()
-
 
 class FakeClock:
     """A monotonic clock that moves only when told to."""

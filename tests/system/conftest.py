@@ -17,41 +17,6 @@ from mutiroes.infra.broker import build_broker, get_broker, install_broker
 from tests.servers.redis import RedisServer
 from tests.system.support import SlowSmtpSink, WorkerPool, broker_config
 
-_FIGURES = pytest.StashKey[list[str]]()
-
-
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Measured figures (redelivery times, duplicates, rates), printed in the terminal summary."""
-
-    def record(line: str) -> None:
-        request.config.stash.setdefault(_FIGURES, []).append(f"{request.node.name}: {line}")
-
-    return record
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    lines = config.stash.get(_FIGURES, [])
-    if lines:
-        terminalreporter.section("background work: measured figures")
-        for line in lines:
-            terminalreporter.write_line(line)
-
-
-@pytest.fixture(autouse=True)
-def _closed_breakers() -> Iterator[None]:
-    # A test that takes Redis or SMTP down opens this process's breakers; the next test starts with them closed.
-    try:
-        from mutiroes.resilience.breakers import all_breakers
-    except ImportError:  # a tree without breakers
-        yield
-        return
-    for breaker in all_breakers().values():
-        breaker.reset()
-    yield
-    for breaker in all_breakers().values():
-        breaker.reset()
-
 
 @pytest.fixture
 def workers(transactional_db: None, tmp_path: Path) -> Iterator[WorkerPool]:
