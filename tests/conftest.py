@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 
+from mutiroes.core import clock
 from tests import factories
 from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
@@ -73,6 +75,16 @@ def _closed_breakers() -> Iterator[None]:
     yield
     for breaker in all_breakers().values():
         breaker.reset()
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Move the domain clock (mutiroes.core.clock.now) to a fixed instant."""
+
+    def freeze(at: datetime) -> None:
+        monkeypatch.setattr(clock, "now", lambda: at)
+
+    return freeze
 
 
 _FIGURES = pytest.StashKey[list[str]]()

@@ -2,7 +2,7 @@
 
 import importlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -48,16 +48,6 @@ def attend(participation_factory: Any) -> Callable[..., Participation]:
 def badge_catalogue(db: None) -> None:
     """The seeded badge catalogue, restored in case a transactional test's flush removed it."""
     importlib.import_module("mutiroes.accounts.migrations.0003_seed_badges_backfill_settings").seed_badges(apps, None)
-
-
-@pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Move the domain clock (mutiroes.core.clock.now) to a fixed instant."""
-
-    def freeze(at: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: at)
-
-    return freeze
 
 
 @pytest.fixture

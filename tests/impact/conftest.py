@@ -2,7 +2,7 @@
 
 import importlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,16 +25,6 @@ def held_event(event_factory: Any) -> Callable[..., Event]:
         return event_factory(**fields)
 
     return make
-
-
-@pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Move the domain clock (mutiroes.core.clock.now) to a fixed instant."""
-
-    def freeze(at: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: at)
-
-    return freeze
 
 
 @pytest.fixture
