@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,7 +27,6 @@ REPLICAS = 3
 # Variables of the test process the replicas must not inherit (each is set below, or must stay unset).
 _DROPPED = {"REDIS_SENTINELS", "REDIS_URL", "CACHE_URL", "BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
             "LOGIN_THROTTLE", "DB_STATEMENT_TIMEOUT_MS"}  # fmt: skip
-_FIGURES = pytest.StashKey[list[str]]()
 
 
 @dataclass
@@ -123,21 +121,3 @@ def stack(gateway_stack: Stack, redis_server: RedisServer) -> Iterator[Stack]:
     gateway_stack.ensure_backends()
     yield gateway_stack
     gateway_stack.ensure_backends()
-
-
-@pytest.fixture
-def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Measured figures (thresholds, success rates), printed in the terminal summary."""
-
-    def record(line: str) -> None:
-        request.config.stash.setdefault(_FIGURES, []).append(f"{request.node.name}: {line}")
-
-    return record
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    lines = config.stash.get(_FIGURES, [])
-    if lines:
-        terminalreporter.section("gateway: measured figures")
-        for line in lines:
-            terminalreporter.write_line(line)
