@@ -65,3 +65,9 @@ def test_factories_make_rows_the_api_accepts(api_client, user_factory, event_fac
     assert body["my_participation"]["status"] == Participation.Status.CONFIRMED
     assert body["check_in_code"] is None  # the organiser's secret, not the volunteer's
     assert api_client.get(f"/api/v1/events/{event.id}", user=event.organizer).json()["check_in_code"]
+
+
+def test_no_shared_redis_reaches_the_tests(settings):
+    # The plugin drops REDIS_URL & co.: the autouse cache clearing must never flush a Redis someone uses.
+    assert not {"REDIS_URL", "CACHE_URL", "BROKER_URL", "REDIS_SENTINELS"} & set(os.environ)
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"

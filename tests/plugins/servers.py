@@ -37,6 +37,10 @@ ENV_DEFAULTS = {
     "DB_STATEMENT_TIMEOUT_MS": "120000",
 }
 
+# A developer's shell may point these at a Redis in use (`mutiroes dev`, the machine's 6379): tests clear the
+# cache between tests and must never flush someone else's data. Tests that need Redis start their own.
+SHARED_SERVICE_VARIABLES = ("REDIS_URL", "CACHE_URL", "BROKER_URL", "REDIS_SENTINELS")
+
 
 class _Session:
     cluster: PostgresCluster | None = None
@@ -59,6 +63,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 def _prepare_environment(config: pytest.Config) -> None:
     for name, value in ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    for name in SHARED_SERVICE_VARIABLES:
+        os.environ.pop(name, None)
     reap_stale_dirs(DATA_DIR_PREFIX, lambda path: None)
     _Session.data_dir = make_temp_dir(DATA_DIR_PREFIX)
     _install_cleanup()
