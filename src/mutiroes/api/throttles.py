@@ -1,5 +1,6 @@
 """Login throttles, per client address and per account, counted in the shared cache (Redis in production)."""
 
+import hashlib
 import json
 
 from django.conf import settings
@@ -45,4 +46,6 @@ class LoginAccountThrottle(_SettingsRateThrottle):
             return None
         if not isinstance(login, str) or not login:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": login.strip().lower()[:254].encode().hex()}
+        # Hashed: a fixed-length key whatever the login (memcached-safe, no raw e-mails in the cache).
+        ident = hashlib.sha256(login.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
