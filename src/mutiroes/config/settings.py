@@ -135,8 +135,10 @@ if DATABASE_URL is None:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "mutiroes.sqlite3"),
-            # WAL plus a busy timeout lets the dev server's threads write without "database is locked".
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # The dev server's threads, the in-process worker and the scheduler write concurrently: WAL, a busy
+            # timeout, and IMMEDIATE transactions (a deferred one that reads then writes fails at once with
+            # "database is locked" instead of waiting for the lock).
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
         }
     }
 else:
@@ -319,5 +321,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # APScheduler logs every job run at INFO; the scheduler's own module says what matters.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }
