@@ -87,6 +87,13 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     return freeze
 
 
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded files (photos, covers) go to a throwaway directory for the test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 _FIGURES = pytest.StashKey[list[str]]()
 
 

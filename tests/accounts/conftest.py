@@ -48,10 +48,3 @@ def attend(participation_factory: Any) -> Callable[..., Participation]:
 def badge_catalogue(db: None) -> None:
     """The seeded badge catalogue, restored in case a transactional test's flush removed it."""
     importlib.import_module("mutiroes.accounts.migrations.0003_seed_badges_backfill_settings").seed_badges(apps, None)
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Any) -> Any:
-    """Uploaded files go to a throwaway directory for the test."""
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path

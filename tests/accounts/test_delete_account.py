@@ -96,7 +96,9 @@ def test_deletion_requires_authentication(api_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_erasure_leaves_no_trace_of_the_person(user_factory, past_event, attend, api_client, badge_catalogue, media):
+def test_erasure_leaves_no_trace_of_the_person(
+    user_factory, past_event, attend, api_client, badge_catalogue, media_root
+):
     if connection.vendor != "postgresql":
         pytest.skip("searches PostgreSQL's catalogue")
     me = user_factory(username="zelia_apagavel", email="Zelia.Apagavel@Example.org", first_name="Zélia",
@@ -116,7 +118,7 @@ def test_erasure_leaves_no_trace_of_the_person(user_factory, past_event, attend,
     resource = Resource.objects.create(event=upcoming_other, name="luvas", quantity_needed=5)
     Pledge.objects.create(resource=resource, user=me, quantity=1)
     photo = _photo(attended, me)
-    photo_files = [media / photo.image.name, media / photo.thumbnail.name]
+    photo_files = [media_root / photo.image.name, media_root / photo.thumbnail.name]
     assert all(path.exists() for path in photo_files)
 
     # As an organiser: a past reported event, a future event with people, a future empty one, a draft.
@@ -131,7 +133,7 @@ def test_erasure_leaves_no_trace_of_the_person(user_factory, past_event, attend,
     future_empty = past_event(organizer=me, start_date=now + timedelta(days=20))
     draft = past_event(organizer=me, status=Event.Status.DRAFT, start_date=now + timedelta(days=30))
     draft.cover_image.save("capa.jpg", ContentFile(b"cover"), save=True)
-    cover_file = media / draft.cover_image.name
+    cover_file = media_root / draft.cover_image.name
 
     # Derived and technical records.
     badges.badges_award(user_id=me.pk)

@@ -15,7 +15,7 @@ URL = "/api/v1/users/me/export"
 
 
 @pytest.mark.django_db
-def test_export_holds_every_kind_of_record(user_factory, past_event, attend, api_client, media):
+def test_export_holds_every_kind_of_record(user_factory, past_event, attend, api_client, media_root):
     me = user_factory(first_name="Maria", last_name="Exportada")
     other = user_factory()
     event = past_event()

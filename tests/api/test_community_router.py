@@ -18,9 +18,8 @@ GLOVES = {"name": "Luvas", "resource_type": "material", "quantity_needed": 10, "
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _uploads(media_root):
+    return media_root
 
 
 @pytest.fixture
