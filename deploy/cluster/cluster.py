@@ -104,6 +104,7 @@ class Cluster:
             "CSRF_TRUSTED_ORIGINS": self.gateway_url(),
             "NINJA_NUM_PROXIES": "1",
             "DATABASE_URL": self.database_url(),
+            "DATABASE_REPLICA_URL": self.database_url("postgres-replica"),
             "REDIS_URL": f"redis://{HOST}:{self.port('redis-master')}/0",
             "REDIS_SENTINELS": sentinels,
             "REDIS_SENTINEL_MASTER": SENTINEL_MASTER,

@@ -146,6 +146,16 @@ def _template_for(bin_dir: Path) -> Path:
     return template
 
 
+def start_replica_of(primary: PostgresCluster, timeout_s: float = 60) -> PostgresCluster:
+    """A streaming hot standby of a running `primary` (pg_basebackup -R), on its own port; cleanup() deletes it.
+
+    Lag it on purpose with ``SELECT pg_wal_replay_pause()`` on the replica (``pg_wal_replay_resume()`` after).
+    """
+    replica = PostgresCluster(bin_dir=primary.bin_dir)
+    replica.primary = primary
+    return replica.start(timeout_s)
+
+
 class PostgresCluster:
     """A PostgreSQL server the test owns: start / stop / kill / pause / resume, same port across restarts."""
 
@@ -165,6 +175,7 @@ class PostgresCluster:
         self._log: Any = None
         self._orphaned_shm: int | None = None
         self._paused: list[int] = []
+        self.primary: PostgresCluster | None = None
 
     # -- addresses ---------------------------------------------------------------------------------
     @property
@@ -287,6 +298,29 @@ class PostgresCluster:
         reap_stale_dirs(PREFIX, _reap)
         self.base_dir = make_temp_dir(PREFIX)
         _give_to_owner(self.base_dir)
+        if self.primary is not None:
+            self._base_backup(self.primary)
+        else:
+            self._copy_template()
+        settings = {**self.settings, "unix_socket_directories": f"'{self.base_dir}'"}
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write("\n# mutiroes tests\n")
+            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+
+    def _base_backup(self, primary: PostgresCluster) -> None:
+        # -R writes primary_conninfo and standby.signal: the copy starts as a hot standby streaming from primary
+        # (initdb's pg_hba.conf trusts replication connections from loopback; wal_level is "replica" by default).
+        assert primary.port is not None, "the primary must be running"
+        cmd = [str(self.bin_dir / "pg_basebackup"), "-h", LOOPBACK, "-p", str(primary.port), "-U", DB_USER,
+               "-D", str(self.data_dir), "-R", "-X", "stream", "-c", "fast"]  # fmt: skip
+        result = subprocess.run(_as_owner(cmd), capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            base_dir, self.base_dir = self.base_dir, None
+            shutil.rmtree(base_dir, ignore_errors=True)
+            raise RuntimeError(f"pg_basebackup failed ({result.returncode}): {result.stderr}")
+
+    def _copy_template(self) -> None:
+        assert self.base_dir is not None
         template = _template_for(self.bin_dir)
         # A copy of a pristine initdb is ~10x cheaper than initdb itself, which is CPU-bound on 2 cores.
         result = subprocess.run(_as_owner(["cp", "-a", str(template), str(self.data_dir)]), capture_output=True,
@@ -295,10 +329,6 @@ class PostgresCluster:
             base_dir, self.base_dir = self.base_dir, None
             shutil.rmtree(base_dir, ignore_errors=True)
             raise RuntimeError(f"copying the initdb template failed: {result.stderr}")
-        settings = {**self.settings, "unix_socket_directories": f"'{self.base_dir}'"}
-        with (self.data_dir / "postgresql.conf").open("a") as conf:
-            conf.write("\n# mutiroes tests\n")
-            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
 
     def _launch(self, timeout_s: float) -> None:
         # postgres is exec'd directly (setpriv, no fork) so our child *is* the postmaster: its pid leads the
@@ -331,7 +361,9 @@ class PostgresCluster:
         except OSError:
             return False
         # Line 8 is the postmaster's status; "ready" once it accepts connections (what pg_ctl -w waits for).
-        return len(lines) >= 8 and lines[0].strip() == str(self._proc.pid) and lines[7].strip() == "ready"
+        # A hot standby writes "standby" once it accepts read-only connections.
+        status = lines[7].strip() if len(lines) >= 8 else ""
+        return lines[0].strip() == str(self._proc.pid) and status in {"ready", "standby"}
 
     def _wait_exit(self, timeout_s: float) -> None:
         if self._proc is not None:

@@ -15,6 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
 from mutiroes.infra import cache
+from mutiroes.infra.db_router import primary_reads
 from mutiroes.resilience.fallback import with_last_good
 
 STALE_HEADER = "Mutiroes-Stale"
@@ -29,13 +30,23 @@ class _Store:
         cache.safe_cache.set(key, value, ttl_s)
 
 
+def _from_primary(compute: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with primary_reads():
+            return compute()
+
+    return run
+
+
 def public_read(namespace: str, params: dict[str, Any], compute: Callable[[], Any]) -> JsonResponse:
     """The JSON response of ``compute()`` (already serialised), through the hot cache and the last-good fallback."""
     fresh_key = cache.key_for(namespace, params)
     cached = cache.safe_cache.get(fresh_key)
     if cached is not None:
         return JsonResponse(cached, headers={"X-Cache": "hit"})
-    served = with_last_good(_Store(), cache.last_good_key(namespace, params), compute, unavailable=DATABASE_DOWN)
+    # What goes into the shared cache comes from the primary, never from a lagging replica (infra/db_router.py).
+    served = with_last_good(_Store(), cache.last_good_key(namespace, params), _from_primary(compute),
+                            unavailable=DATABASE_DOWN)  # fmt: skip
     if served.stale:
         return JsonResponse(served.value, headers={STALE_HEADER: "true", "Cache-Control": "no-store"})
     cache.safe_cache.set(fresh_key, served.value, settings.CACHE_HOT_TTL_S)

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Early, so that errors raised by the middlewares below (DisallowedHost...) also leave /api as JSON.
     "mutiroes.api.middleware.ApiHygieneMiddleware",
+    # Before anything that reads the database: decides whether this request may read from the replica.
+    "mutiroes.infra.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,6 +153,18 @@ else:
             # Below the gateway's read timeout: a stuck statement becomes a 503, not a gateway 504.
             "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
         }
+# Optional read replica (distributed mode only): safe requests read from it unless the client wrote in the
+# last REPLICA_STICKY_S seconds (read-your-writes); replica down -> reads from the primary (infra/db_router.py).
+DATABASE_REPLICA_URL = None if EMBEDDED or DATABASE_URL is None else _env("DATABASE_REPLICA_URL")
+REPLICA_STICKY_S = int(_env("REPLICA_STICKY_S", "10") or 10)
+if DATABASE_REPLICA_URL is not None:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    _replica["ENGINE"] = DATABASES["default"]["ENGINE"]
+    _replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Tests never create a second test database: the replica alias reads the default's.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["mutiroes.infra.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 ATOMIC_REQUESTS = False
