@@ -289,3 +289,23 @@ def test_database_replica_url_is_ignored_in_embedded_mode(tmp_path):
         "embedded", MUTIROES_DATA_DIR=str(tmp_path), DATABASE_REPLICA_URL="postgres://app@127.0.0.1:5433/mutiroes"
     )
     assert found["aliases"] == ["default"]
+
+
+def test_authentication_reads_the_primary_even_for_a_client_that_did_not_write(replica):
+    from django.contrib.auth import get_user_model
+    from ninja_jwt.token_blacklist.models import BlacklistedToken
+
+    from mutiroes.events.models import Event
+
+    router, seen = PrimaryReplicaRouter(), {}
+
+    def view(request: Any) -> HttpResponse:
+        seen.update({model: router.db_for_read(model) for model in (get_user_model(), BlacklistedToken, Event)})
+        return HttpResponse("ok")
+
+    call(ReplicaRoutingMiddleware(view), auth=TOKEN_B)
+
+    # A user who just registered, or a token just revoked, must not meet a lagging replica.
+    assert seen[get_user_model()] == DEFAULT_DB_ALIAS
+    assert seen[BlacklistedToken] == DEFAULT_DB_ALIAS
+    assert seen[Event] == REPLICA_ALIAS

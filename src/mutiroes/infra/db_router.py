@@ -44,6 +44,8 @@ REPLICA_ALIAS = "replica"
 STICKY_COOKIE = "mutiroes_primary"
 _STICKY_SALT = "mutiroes.infra.db_router.sticky"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Besides the user model: the JWT blacklist (a revoked token must be seen as revoked at once).
+PRIMARY_ONLY_APPS = frozenset({"token_blacklist"})
 
 
 @dataclass
@@ -81,6 +83,12 @@ class PrimaryReplicaRouter:
     def db_for_read(self, model: Any, **hints: Any) -> str | None:
         state = _routing.get()
         if state is None or not state.eligible or state.wrote:
+            return DEFAULT_DB_ALIAS
+        if model is not None and (
+            model._meta.label == settings.AUTH_USER_MODEL or model._meta.app_label in PRIMARY_ONLY_APPS
+        ):
+            # Authentication reads the primary: a user who just registered, or a token just revoked,
+            # must not meet a lagging replica (a 401 for a valid token, a revoked token accepted).
             return DEFAULT_DB_ALIAS
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
             # A transaction on the primary reads its own uncommitted rows, and select_for_update must lock there.
