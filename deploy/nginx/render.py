@@ -50,6 +50,8 @@ class GatewayConfig:
     worker_processes: str = "auto"
     max_fails: int = 3
     fail_timeout_s: int = 10
+    # None keeps snippets/proxy-headers.conf's proxy_read_timeout (15 s); a test may shorten it.
+    proxy_read_timeout_s: int | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -107,7 +109,13 @@ def render(config: GatewayConfig, out_dir: Path) -> Path:
     snippets = out_dir / "snippets"
     snippets.mkdir(exist_ok=True)
     for snippet in sorted((HERE / "snippets").glob("*.conf")):
-        (snippets / snippet.name).write_text(substitute(snippet.read_text(), values, source=snippet.name))
+        text = substitute(snippet.read_text(), values, source=snippet.name)
+        if snippet.name == "proxy-headers.conf" and config.proxy_read_timeout_s is not None:
+            line = f"proxy_read_timeout {config.proxy_read_timeout_s}s;"
+            text, count = re.subn(r"(?m)^proxy_read_timeout \d+s;", line, text)
+            if count != 1:
+                raise ValueError(f"{snippet.name}: expected one proxy_read_timeout line, found {count}")
+        (snippets / snippet.name).write_text(text)
     for directory in (config.runtime_dir, config.log_dir, config.runtime_dir / "temp"):
         directory.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
