@@ -1,5 +1,3 @@
-import csv
-import io
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +5,7 @@ from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.caching import public_read
+from mutiroes.api.csv_response import csv_response
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.impact import ImpactFiltersIn, ImpactTotals, MonthlyReportOut, PeriodIn, ReportIn, ReportOut
 from mutiroes.impact import selectors, services
@@ -62,23 +61,13 @@ def get_monthly_impact(request: HttpRequest, period: Query[PeriodIn]) -> object:
 )
 def get_monthly_impact_csv(request: HttpRequest, period: Query[PeriodIn]) -> HttpResponse:
     report = selectors.monthly_report_get(year=period.year, month=period.month)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["grupo", "nome", "uf", *CSV_COLUMNS])
-    for row in report.by_city:
-        writer.writerow(["cidade", _csv_safe(row["city"]), row["state"], *_figures(row)])
-    for row in report.by_category:
-        writer.writerow(["categoria", _csv_safe(row["category"]), "", *_figures(row)])
-    writer.writerow(["total", "", "", *_figures(report.totals)])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="impacto-{report.period}.csv"'
-    return response
+    rows = [
+        *(["cidade", row["city"], row["state"], *_figures(row)] for row in report.by_city),
+        *(["categoria", row["category"], "", *_figures(row)] for row in report.by_category),
+        ["total", "", "", *_figures(report.totals)],
+    ]
+    return csv_response(["grupo", "nome", "uf", *CSV_COLUMNS], rows, filename=f"impacto-{report.period}.csv")
 
 
 def _figures(row: dict[str, Any]) -> list[Any]:
     return [row[column] for column in CSV_COLUMNS]
-
-
-def _csv_safe(value: str) -> str:
-    # City and category names are typed by people: a leading = + - @ would be a spreadsheet formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,10 +1,8 @@
-import csv
-import io
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import jwt
+from mutiroes.api.csv_response import csv_response
 from mutiroes.api.pagination import Page, PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.events import CheckInIn, JoinIn, ParticipantOut, ParticipationOut, ParticipationStatusIn
@@ -41,23 +39,24 @@ def list_participants(request: HttpRequest, event_id: Path[Id], page: Query[Page
 )
 def get_sign_in_sheet(request: HttpRequest, event_id: Path[Id]) -> HttpResponse:
     event = selectors.event_get_managed(event_id=event_id, user=request.auth)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["nome", "usuario", "e-mail", "status", "contato de emergencia", "telefone de emergencia",
-                     "necessidades especiais", "experiencia", "check-in", "assinatura"])  # fmt: skip
-    for p in selectors.participant_list(event=event):
-        name = f"{p.user.first_name} {p.user.last_name}".strip()
-        checked_in = p.checked_in_at.isoformat() if p.checked_in_at else ""
-        writer.writerow([_csv_safe(v) for v in (name, p.user.username, p.user.email, p.status, p.emergency_contact,
-                         p.emergency_phone, p.special_needs, p.experience_level, checked_in, "")])  # fmt: skip
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mutirao-{event.pk}-lista-de-presenca.csv"'
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to spreadsheet programs (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    header = ["nome", "usuario", "e-mail", "status", "contato de emergencia", "telefone de emergencia",
+              "necessidades especiais", "experiencia", "check-in", "assinatura"]  # fmt: skip
+    rows = (
+        [
+            f"{p.user.first_name} {p.user.last_name}".strip(),
+            p.user.username,
+            p.user.email,
+            p.status,
+            p.emergency_contact,
+            p.emergency_phone,
+            p.special_needs,
+            p.experience_level,
+            p.checked_in_at.isoformat() if p.checked_in_at else "",
+            "",
+        ]  # fmt: skip
+        for p in selectors.participant_list(event=event)
+    )
+    return csv_response(header, rows, filename=f"mutirao-{event.pk}-lista-de-presenca.csv")
 
 
 @router.patch("/events/{event_id}/participants/{participation_id}", response={200: ParticipantOut, **WRITE}, auth=jwt)
