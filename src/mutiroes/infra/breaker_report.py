@@ -6,13 +6,13 @@ cache outage only hides the report (the API's own breakers are always shown).
 """
 
 import logging
-import threading
 import time
 from typing import Any
 
 from django.conf import settings
 
 from mutiroes.infra.cache import safe_cache
+from mutiroes.infra.periodic import PeriodicThread
 from mutiroes.resilience.breakers import all_breakers
 
 logger = logging.getLogger(__name__)
@@ -38,26 +38,14 @@ def collect() -> dict[str, Any]:
     return {name: report for name, report in reports.items() if report is not None}
 
 
-class Publisher:
-    """A daemon thread publishing this process's breakers every few seconds until stopped."""
+class Publisher(PeriodicThread):
+    """Publishes this process's breakers every few seconds until stopped."""
+
+    thread_name = "breaker-report"
 
     def __init__(self, *, role: str, interval_s: float = INTERVAL_S) -> None:
-        self.role, self.interval_s = role, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="breaker-report", daemon=True)
+        super().__init__(interval_s=interval_s)
+        self.role = role
 
-    def start(self) -> "Publisher":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval_s + 1)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                publish(role=self.role)
-            except Exception:  # noqa: BLE001 - a report is never worth a dead thread
-                logger.exception("breaker report failed")
-            self._stop.wait(self.interval_s)
+    def tick(self) -> None:
+        publish(role=self.role)

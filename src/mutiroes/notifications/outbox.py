@@ -7,7 +7,6 @@ process dies between enqueue and marking: the actors are idempotent, so that is 
 """
 
 import logging
-import threading
 import uuid
 from functools import partial
 from typing import Any
@@ -17,6 +16,7 @@ from django.db import transaction
 
 from mutiroes.core import clock
 from mutiroes.infra.broker import enqueue
+from mutiroes.infra.periodic import PeriodicThread
 from mutiroes.notifications.jobs import QUEUES
 from mutiroes.notifications.models import OutboxMessage
 
@@ -102,31 +102,19 @@ def relay_pending(*, limit: int = RELAY_BATCH) -> int:
     return sent
 
 
-class RelayLoop:
-    """A daemon thread relaying the outbox every ``interval`` seconds until stopped."""
+class RelayLoop(PeriodicThread):
+    """Relays the outbox every ``interval`` seconds until stopped."""
+
+    thread_name = "outbox-relay"
 
     def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        super().__init__(interval_s=interval)
 
-    def start(self) -> "RelayLoop":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval + 5)
-
-    def _run(self) -> None:
+    def tick(self) -> None:
         from django.db import close_old_connections
 
-        while not self._stop.is_set():
-            try:
-                while relay_pending() == RELAY_BATCH and not self._stop.is_set():
-                    pass  # a full batch means more are waiting
-            except Exception:  # noqa: BLE001 - keep relaying after a database hiccup
-                logger.exception("outbox relay failed")
-            finally:
-                close_old_connections()
-            self._stop.wait(self.interval)
+        try:
+            while relay_pending() == RELAY_BATCH and not self.stopping:
+                pass  # a full batch means more are waiting
+        finally:
+            close_old_connections()

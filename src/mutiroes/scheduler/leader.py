@@ -26,6 +26,8 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from mutiroes.infra.periodic import PeriodicThread
+
 logger = logging.getLogger(__name__)
 # One 64-bit key for the whole cluster; advisory locks are per database, so test databases do not collide.
 LOCK_KEY = zlib.crc32(b"mutiroes:scheduler:leader")
@@ -150,24 +152,19 @@ def leader_for_database(*, ttl_s: float, alias: str = "default") -> Leader:
     return PostgresLeaderLock(conninfo=conninfo_from_django(alias), ttl_s=ttl_s)
 
 
-class Heartbeat:
-    """A daemon thread polling the lock every TTL/3; calls ``on_elected`` each time this process becomes leader."""
+class Heartbeat(PeriodicThread):
+    """Polls the lock every TTL/3; calls ``on_elected`` each time this process becomes leader."""
+
+    thread_name = "scheduler-leader"
 
     def __init__(self, lock: PostgresLeaderLock | AlwaysLeader, *, interval_s: float, on_elected: Callable[[], None]):
+        super().__init__(interval_s=interval_s)
         self.lock = lock
-        self.interval_s = interval_s
         self.on_elected = on_elected
-        self._stop = threading.Event()
         self._was_leader = False
-        self._thread = threading.Thread(target=self._run, name="scheduler-leader", daemon=True)
 
-    def start(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval_s + 5)
+    def tick(self) -> None:
+        self.beat()
 
     def beat(self) -> bool:
         leads = self.lock.poll()
@@ -181,8 +178,3 @@ class Heartbeat:
             logger.warning("scheduler is no longer the leader")
         self._was_leader = leads
         return leads
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.beat()
-            self._stop.wait(self.interval_s)
