@@ -2,13 +2,14 @@
 #   make run    the embedded platform on http://127.0.0.1:8000 (SQLite, no servers to install)
 #   make test   ruff, then every test on PostgreSQL, then the domain tests again on SQLite
 #   make lint   ruff check and ruff format --check
+#   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres test-sqlite lint format clean
+.PHONY: run test test-postgres test-sqlite lint format schema clean
 
 # The venv is made once; the project is reinstalled only when pyproject.toml changes (stamp files).
 $(BIN)/python:
@@ -49,6 +50,12 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix
 	$(BIN)/ruff format
+
+# The committed contract; tests/api/test_openapi_document.py fails when it drifts from the code.
+schema: $(VENV)/.installed-run
+	$(BIN)/mutiroes export_openapi_schema --api mutiroes.api.main.api --indent 2 --output docs/openapi.json
+	@echo >> docs/openapi.json
+	@if [ -f web/package.json ]; then npm --prefix web run --silent gen:api; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist src/*.egg-info
