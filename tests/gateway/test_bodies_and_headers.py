@@ -1,4 +1,4 @@
-"""RELIABILITY.md 24 at the gateway (body sizes), the security headers, the API docs' assets and CORS."""
+"""docs/reliability.md, scenario 24 at the gateway (body sizes), the security headers, the API docs' assets and CORS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RELIABILITY.md 16: SIGKILL one of three replicas under load.
+"""docs/reliability.md, scenario 16: SIGKILL one of three replicas under load.
 
 In-flight and later GETs are retried by nginx on another replica (proxy_next_upstream), so the clients see no
 error; the dead replica leaves rotation after max_fails. A POST that reached the killed replica is not replayed

@@ -1,4 +1,4 @@
-"""RELIABILITY.md 18: rate, connection and login limits at the gateway, per client address, and the app's own
+"""docs/reliability.md, 18: rate, connection and login limits at the gateway, per client address, and the app's own
 per-account login throttle behind it (shared through Redis by every replica)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""RELIABILITY.md 17: a PUT that outlives proxy_read_timeout on one replica is replayed by nginx on another.
+"""docs/reliability.md, 17: a PUT that outlives proxy_read_timeout on one replica is replayed by nginx on another.
 
 The test holds the event's row lock from its own database session, so the PUT stalls inside whichever replica
 nginx picks first (A: its session waits on the lock). After the gateway's read timeout (rendered short here)
@@ -87,7 +87,7 @@ def test_put_beyond_read_timeout_is_replayed_and_applies_once(stack, user_factor
     path = f"/api/v1/events/{event.pk}/report"
     if factor_set_active() is None:  # the seeded set is gone once an earlier transactional test flushed the tables
         ImpactFactorSet.objects.create(version="test-17", recycling_kg_co2e_per_kg=Decimal("2.94"),
-                                       tree_kg_co2_per_tree=Decimal("60"), sources={"test": "RELIABILITY 17"},
+                                       tree_kg_co2_per_tree=Decimal("60"), sources={"test": "scenario 17"},
                                        is_active=True)  # fmt: skip
     by_address = {backend.address: backend for backend in stack.backends}
 

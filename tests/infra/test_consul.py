@@ -509,7 +509,7 @@ def test_gunicorn_registers_when_ready_and_deregisters_on_exit(fake_consul, proc
 
 
 def test_a_sigkilled_backend_goes_critical_and_leaves_the_rendered_upstreams(fake_consul, processes, tmp_path):
-    # RELIABILITY 16, Consul's half: the dead backend stays registered but critical, and the gateway's next
+    # docs/reliability.md, 16, Consul's half: the dead backend stays registered but critical, and the gateway's next
     # render leaves it out.
     dead, dead_port = _serve(processes, tmp_path, fake_consul, "backend-k1")
     alive, alive_port = _serve(processes, tmp_path, fake_consul, "backend-k2")

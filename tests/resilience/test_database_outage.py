@@ -1,4 +1,4 @@
-"""PostgreSQL stopped under write load (RELIABILITY.md scenarios 13 and 15), against the API as deployed.
+"""PostgreSQL stopped under write load (docs/reliability.md, scenarios 13 and 15), against the API as deployed.
 
 gunicorn with 2 workers, a private PostgreSQL and a real Redis cache. While the database is down every
 answer is a quick 503 JSON with Retry-After, the `database` breaker opens (and /health says so),

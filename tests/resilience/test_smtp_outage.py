@@ -1,4 +1,4 @@
-"""SMTP down while e-mails are queued (RELIABILITY.md scenario 19), with a real worker process.
+"""SMTP down while e-mails are queued (docs/reliability.md, scenario 19), with a real worker process.
 
 The mail server's port answers "421 service not available" to every connection while it is down, and
 counts them: the worker's smtp breaker trips after 5 failures, outbound attempts stay bounded (a handful

@@ -1,5 +1,5 @@
 """Fire times (APScheduler's own trigger computations) → period keys: once per period across month ends,
-February, and daylight-saving changes (RELIABILITY.md scenario 12)."""
+February, and daylight-saving changes (docs/reliability.md, scenario 12)."""
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta

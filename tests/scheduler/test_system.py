@@ -1,5 +1,5 @@
 """Two real `python -m mutiroes scheduler` processes against the test PostgreSQL and a real Redis
-(RELIABILITY.md scenarios 8 and 11): one leader, one run and one message per period, a paused leader
+(docs/reliability.md, scenarios 8 and 11): one leader, one run and one message per period, a paused leader
 replaced within about the lock TTL and rejected when it resumes, a killed leader replaced.
 
 The cleanup job is sped up to every 2 s (SCHEDULER_CRON_OVERRIDES: each fire time its own period).

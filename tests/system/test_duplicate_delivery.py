@@ -1,4 +1,4 @@
-"""The same e-mail job twice at the same time: one e-mail (RELIABILITY.md scenario 7)."""
+"""The same e-mail job twice at the same time: one e-mail (docs/reliability.md, scenario 7)."""
 
 import threading
 import time

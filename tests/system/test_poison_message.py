@@ -1,5 +1,5 @@
 """A message that can never succeed: three attempts with backoff, then the dead-letter queue, shown to staff in
-the dashboard (RELIABILITY.md scenario 6, issue 4)."""
+the dashboard (docs/reliability.md, scenario 6, issue 4)."""
 
 import re
 import time

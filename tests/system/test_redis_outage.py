@@ -1,5 +1,5 @@
 """Redis goes away: the outbox keeps the e-mail of a join (issue 4), and delayed messages survive a restart
-(RELIABILITY.md scenario 5)."""
+(docs/reliability.md, scenario 5)."""
 
 import time
 

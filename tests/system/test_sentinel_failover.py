@@ -1,6 +1,6 @@
 """Redis master failover through Sentinel while the API takes joins and a real worker sends their e-mails.
 
-RELIABILITY.md scenario 3 (SIGKILL the master) and scenario 4 (`SENTINEL FAILOVER`, dramatiq #628: a
+docs/reliability.md, scenario 3 (SIGKILL the master) and scenario 4 (`SENTINEL FAILOVER`, dramatiq #628: a
 worker must not stay stuck on READONLY). A real master, a replica and 3 Sentinels (quorum 2, a short
 down-after so the test is quick); the test process and the worker both reach Redis only through the
 Sentinels (REDIS_SENTINELS), as in the distributed setup.

@@ -1,4 +1,4 @@
-"""A worker dies mid-run (SIGKILL) or is stopped for a deploy (SIGTERM): RELIABILITY.md scenarios 1 and 2.
+"""A worker dies mid-run (SIGKILL) or is stopped for a deploy (SIGTERM): docs/reliability.md, scenarios 1 and 2.
 
 The SMTP sink takes a moment per message so that, when the signal comes, the worker holds messages in
 every state: sending, prefetched, and waiting in its delay-queue prefetch.

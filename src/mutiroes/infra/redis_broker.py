@@ -10,7 +10,7 @@ leases of a dead worker (no heartbeat for ``heartbeat_timeout``) back to their q
 2. A delay-queue consumer that loses its connection (Redis restarted) forgets the delayed messages it held
    in memory, but in Redis they stay leased to this worker, which is alive and keeps its heartbeat, so no
    maintenance ever returns them: they would wait for the worker process to exit. When such a consumer is
-   recreated, its leases go back on the delay queue first (RELIABILITY.md scenario 5).
+   recreated, its leases go back on the delay queue first (docs/reliability.md, scenario 5).
 """
 
 import logging
