@@ -6,8 +6,8 @@ Client: py-consul (the maintained fork of python-consul, same ``consul`` import;
   ``mutiroes-dashboard``, ``mutiroes-worker``, ``mutiroes-scheduler``). HTTP processes get an HTTP check on
   ``/liveness`` (which touches no dependency: docs/reliability.md, 15); workers and schedulers have no port, so
   they get a TTL check that a heartbeat thread passes. Both checks carry ``DeregisterCriticalServiceAfter``: an
-  instance that died without deregistering (SIGKILL) is marked critical, leaves the gateway's list at the next render, and is
-  reaped by Consul later. ``Registration.stop()`` deregisters on a clean shutdown.
+  instance that died without deregistering (SIGKILL) is marked critical, leaves the gateway's list at the next
+  render, and is reaped by Consul later. ``Registration.stop()`` deregisters on a clean shutdown.
 - Consul being down never crashes or blocks a process: every call goes through the ``http`` breaker with a short
   timeout, and registration happens on a daemon thread that retries with ``backoff``'s exponential, jittered
   delays until Consul answers. The same thread re-registers when Consul forgot the instance (an agent restarted
