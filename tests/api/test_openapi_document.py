@@ -5,6 +5,7 @@ and the web client generated from it cannot silently fall behind.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,11 @@ def test_committed_openapi_document_matches_the_live_schema(api_client):
     live = api_client.get("/api/openapi.json").json()
     committed = json.loads(DOCUMENT.read_text(encoding="utf-8"))
     assert committed == live, "docs/openapi.json is stale: run `make schema` and commit the result"
+
+
+def test_operation_ids_are_short_unique_camel_case(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    ids = [operation["operationId"] for item in schema["paths"].values() for operation in item.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i) and len(i) <= 40 for i in ids), ids
+    assert {"listEvents", "createEvent", "joinEvent", "obtainToken", "uploadPhoto"} <= set(ids)

@@ -42,6 +42,12 @@ IDEMPOTENCY_STATUSES = {
 
 
 class MutiroesAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        # Handlers are named verb_noun and unique across routers: `join_event` → `joinEvent`, which is what a
+        # generated client calls the method (the default, module path + name, makes names nobody would type).
+        first, *rest = operation.view_func.__name__.split("_")
+        return first + "".join(word.capitalize() for word in rest)
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
         for path, path_item in schema.get("paths", {}).items():
