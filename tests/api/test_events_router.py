@@ -236,7 +236,12 @@ def test_my_participation_and_counts(api_client, published, stranger):
     api_client.post(f"{EVENTS}/{published['id']}/join", {}, user=stranger)
     body = api_client.get(f"{EVENTS}/{published['id']}", user=stranger).json()
     participation = Participation.objects.get(event_id=published["id"], user=stranger)
-    assert body["my_participation"] == {"id": participation.pk, "status": "confirmed", "checked_in_at": None}
+    assert body["my_participation"] == {
+        "id": participation.pk,
+        "status": "confirmed",
+        "checked_in_at": None,
+        "waitlist_position": None,
+    }
     assert (body["participants_count"], body["spots_left"]) == (1, 9)
     listed = api_client.get(EVENTS, user=stranger).json()["items"]
     assert [item["my_participation"]["status"] for item in listed if item["id"] == published["id"]] == ["confirmed"]

@@ -90,6 +90,21 @@ def test_waitlist_then_promotion(api_client, event, user_factory):
     assert [_status(event["id"], u) for u in (first, second, third)] == ["cancelled", "confirmed", "confirmed"]
 
 
+def test_waitlisted_callers_see_their_place_in_the_queue(api_client, event, user_factory):
+    first, second, third, fourth = user_factory.create_batch(4)
+    for user in (first, second, third, fourth):
+        _join(api_client, event["id"], user)
+
+    def mine(user):
+        return api_client.get(f"{EVENTS}/{event['id']}", user=user).json()["my_participation"]
+
+    assert mine(first)["waitlist_position"] is None  # confirmed: not in the queue
+    assert [mine(third)["waitlist_position"], mine(fourth)["waitlist_position"]] == [1, 2]
+    api_client.post(f"{EVENTS}/{event['id']}/leave", {}, user=first)  # third is promoted, fourth moves up
+    assert (mine(third)["status"], mine(third)["waitlist_position"]) == ("confirmed", None)
+    assert mine(fourth)["waitlist_position"] == 1
+
+
 def test_leave_without_joining_is_404(api_client, event, user_factory):
     assert_error(api_client.post(f"{EVENTS}/{event['id']}/leave", user=user_factory()), 404)
 

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from mutiroes.accounts.models import User
 from mutiroes.core.exceptions import Forbidden, NotFound
@@ -113,7 +114,21 @@ def participations_of(*, events: list[Event], user: User | None) -> dict[int, Pa
     """The caller's participation per event, in one query for a whole page."""
     if user is None or not events:
         return {}
-    rows = Participation.objects.filter(user=user, event_id__in=[e.pk for e in events])
+    # The waiting list is served in (registered_at, id) order (services._promote_waitlisted): a waitlisted
+    # caller's position is how many are ahead of them, plus one.
+    ahead = (
+        Participation.objects.filter(event_id=OuterRef("event_id"), status=Participation.Status.WAITLISTED)
+        .filter(
+            Q(registered_at__lt=OuterRef("registered_at"))
+            | Q(registered_at=OuterRef("registered_at"), id__lt=OuterRef("id"))
+        )
+        .values("event_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = Participation.objects.filter(user=user, event_id__in=[e.pk for e in events]).annotate(
+        waitlist_ahead=Coalesce(Subquery(ahead), 0)
+    )
     return {p.event_id: p for p in rows}
 
 

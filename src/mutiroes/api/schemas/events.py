@@ -79,6 +79,13 @@ class ParticipationRef(Schema):
     id: int
     status: str
     checked_in_at: datetime | None
+    waitlist_position: int | None = Field(description="1 for the next to be promoted; null unless waitlisted")
+
+    @staticmethod
+    def resolve_waitlist_position(participation: Any) -> int | None:
+        if participation.status != "waitlisted":
+            return None
+        return getattr(participation, "waitlist_ahead", 0) + 1
 
 
 class EventOut(Schema):
