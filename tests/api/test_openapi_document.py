@@ -27,3 +27,12 @@ def test_operation_ids_are_short_unique_camel_case(api_client):
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i) and len(i) <= 40 for i in ids), ids
     assert {"listEvents", "createEvent", "joinEvent", "obtainToken", "uploadPhoto"} <= set(ids)
+
+
+def test_optional_body_fields_stay_optional_for_generated_clients(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    join_in = schema["components"]["schemas"]["JoinIn"]
+    assert "required" not in join_in
+    # A `default` would make openapi-typescript type the field as always present: it is described instead.
+    assert "default" not in join_in["properties"]["experience_level"]
+    assert 'Default: "".' in join_in["properties"]["experience_level"]["description"]

@@ -1,3 +1,5 @@
+import json
+import re
 from typing import Any
 
 from ninja import NinjaAPI
@@ -62,7 +64,33 @@ class MutiroesAPI(NinjaAPI):
             if operation is not None and "security" in operation and not path.startswith(IDEMPOTENCY_EXEMPT):
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 _declare(operation, IDEMPOTENCY_STATUSES)
+        _describe_input_defaults(schema)
         return schema
+
+
+def _describe_input_defaults(schema: dict[str, Any]) -> None:
+    """Request bodies' defaults move into the field's description.
+
+    Code generators (openapi-typescript's default options among them) read a `default` on a component as "the
+    server always sends it" and make the field required, so a client could not leave out an optional field.
+    """
+    bodies = json.dumps(
+        [op["requestBody"] for item in schema["paths"].values() for op in item.values() if "requestBody" in op]
+    )
+    components = schema.get("components", {}).get("schemas", {})
+    pending, inputs = set(_REF.findall(bodies)), set()
+    while pending:  # and the components those refer to (NotificationSettingsIn → EmailTogglesIn)
+        name = pending.pop()
+        inputs.add(name)
+        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - inputs
+    for name in inputs:
+        for field in components.get(name, {}).get("properties", {}).values():
+            if "default" in field:
+                default = json.dumps(field.pop("default"), ensure_ascii=False)
+                field["description"] = " ".join(filter(None, [field.get("description"), f"Default: {default}."]))
+
+
+_REF = re.compile(r'"#/components/schemas/([^"]+)"')
 
 
 def _declare(operation: dict[str, Any], statuses: dict[int, str]) -> None:
