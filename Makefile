@@ -55,7 +55,12 @@ format: $(VENV)/.installed-test
 schema: $(VENV)/.installed-run
 	$(BIN)/mutiroes export_openapi_schema --api mutiroes.api.main.api --indent 2 --output docs/openapi.json
 	@echo >> docs/openapi.json
-	@if [ -f web/package.json ]; then npm --prefix web run --silent gen:api; fi
+	$(MAKE) --no-print-directory web/node_modules/.package-lock.json
+	npm --prefix web run --silent gen:api
+
+# The web app's dependencies, exactly as locked; reinstalled when the lock file changes.
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist src/*.egg-info

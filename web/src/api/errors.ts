@@ -1,0 +1,50 @@
+/** The API's error body, `{"code", "message", "details"}`, read defensively: it may come from a proxy too. */
+export interface ApiProblem {
+  status: number;
+  code: string;
+  message: string;
+  fields: Record<string, string>;
+  retryAfterSeconds: number | null;
+}
+
+const GENERIC: Record<number, string> = {
+  401: "Sua sessão expirou. Entre novamente.",
+  403: "Você não tem permissão para isso.",
+  404: "Não encontrado.",
+  409: "Isso conflita com o estado atual.",
+  413: "O envio é grande demais.",
+  415: "Formato não aceito.",
+  422: "Verifique os campos destacados.",
+  429: "Muitas tentativas.",
+  503: "O serviço está indisponível no momento.",
+};
+
+export function problemFrom(status: number, body: unknown, retryAfter: string | null = null): ApiProblem {
+  const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const details = typeof record.details === "object" && record.details !== null ? record.details : {};
+  const rawFields = (details as Record<string, unknown>).fields;
+  const fields: Record<string, string> = {};
+  if (typeof rawFields === "object" && rawFields !== null) {
+    for (const [name, message] of Object.entries(rawFields)) {
+      fields[name] = Array.isArray(message) ? message.map(String).join(" ") : String(message);
+    }
+  }
+  const seconds = retryAfter === null ? NaN : Number.parseInt(retryAfter, 10);
+  return {
+    status,
+    code: typeof record.code === "string" ? record.code : `http_${status}`,
+    message: typeof record.message === "string" ? record.message : (GENERIC[status] ?? "Algo deu errado."),
+    fields,
+    retryAfterSeconds: Number.isFinite(seconds) ? seconds : null,
+  };
+}
+
+/** One line for a notice: the API's message, plus the wait for 429 and 503. */
+export function describeProblem(problem: ApiProblem): string {
+  const lead = GENERIC[problem.status];
+  const text = problem.status === 422 && Object.keys(problem.fields).length > 0 ? lead : problem.message;
+  if ((problem.status === 429 || problem.status === 503) && problem.retryAfterSeconds !== null) {
+    return `${text ?? problem.message} Tente de novo em ${problem.retryAfterSeconds} s.`;
+  }
+  return text ?? problem.message;
+}
