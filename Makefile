@@ -1,5 +1,5 @@
 # Mutirões — one command to run it, one to test it.
-#   make run    the embedded platform on http://127.0.0.1:8000 (SQLite, no servers to install)
+#   make run    the embedded platform: the web app on http://127.0.0.1:3000, the API on :8000 (SQLite, no servers)
 #   make test   ruff, then every test on PostgreSQL, then the domain tests again on SQLite
 #   make lint   ruff check and ruff format --check
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
@@ -23,8 +23,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed-run
-	$(BIN)/mutiroes dev
+# The web app is rebuilt when its sources change; the standalone server is what the containers run too.
+WEB_SOURCES := $(shell find web/app web/src -type f 2>/dev/null) web/next.config.ts web/package-lock.json
+web/.next/standalone/server.js: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	npm --prefix web run --silent build
+
+run: $(VENV)/.installed-run web/.next/standalone/server.js
+	@mkdir -p var; trap 'kill 0' EXIT; \
+	$(BIN)/mutiroes dev --host 127.0.0.1 --port 8000 & \
+	API_URL=http://127.0.0.1:8000 HOSTNAME=127.0.0.1 PORT=3000 node web/.next/standalone/server.js >var/web.log 2>&1 & \
+	sleep 3; printf '\n==> Open http://127.0.0.1:3000  (API and its docs on http://127.0.0.1:8000; web log in var/web.log)\n\n'; \
+	wait
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check

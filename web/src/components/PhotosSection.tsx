@@ -7,7 +7,7 @@ import { useAuth } from "./AuthProvider";
 import { ProblemNotice } from "./Notice";
 
 /** The event's photos; participants upload (JPEG, PNG or WebP), authors and the organiser delete. */
-export function PhotosSection({ eventId, initial }: { eventId: number; initial: Schemas["PhotoOut"][] }) {
+export function PhotosSection({ eventId, initial, organizerId }: { eventId: number; initial: Schemas["PhotoOut"][]; organizerId: number }) {
   const { api, me } = useAuth();
   const [photos, setPhotos] = useState(initial);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
@@ -64,7 +64,7 @@ export function PhotosSection({ eventId, initial }: { eventId: number; initial: 
               {p.is_before ? "Antes · " : p.is_after ? "Depois · " : ""}
               {p.caption}
             </p>
-            {me && me.id === p.uploaded_by.id ? (
+            {me && (me.id === p.uploaded_by.id || me.id === organizerId) ? (
               <button
                 type="button"
                 className="link-button"

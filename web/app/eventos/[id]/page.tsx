@@ -92,7 +92,7 @@ export default async function EventPage({ params }: Props) {
         />
       </section>
       <ResourcesSection eventId={event.id} initial={resources.items} />
-      <PhotosSection eventId={event.id} initial={photos.items} />
+      <PhotosSection eventId={event.id} initial={photos.items} organizerId={event.organizer.id} />
       <CommentsSection eventId={event.id} initial={comments.items} organizerId={event.organizer.id} />
     </article>
   );

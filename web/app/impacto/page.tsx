@@ -1,0 +1,89 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { serverApi, type Schemas } from "@/api/client";
+import { Bars } from "@/components/Bars";
+import { Figures } from "@/components/Figures";
+import { load } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Painel de impacto" };
+
+const MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
+
+/** The last `count` calendar months before the current one (the monthly report covers closed months). */
+function lastMonths(count: number): { year: number; month: number }[] {
+  const now = new Date();
+  const months: { year: number; month: number }[] = [];
+  for (let i = 1; i <= count; i += 1) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
+    months.push({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
+  }
+  return months.reverse();
+}
+
+export default async function ImpactPage() {
+  const api = serverApi();
+  const summary = await load(api.GET("/api/v1/impact/summary"));
+  const months = lastMonths(12);
+  const reports = await Promise.all(
+    months.map(async ({ year, month }) => {
+      const { data } = await api.GET("/api/v1/impact/monthly", { params: { query: { year, month } } });
+      return data ?? null;
+    }),
+  );
+  const generated = reports.filter((r): r is Schemas["MonthlyReportOut"] => r !== null);
+  const latest = generated.at(-1);
+  const label = (r: { year: number; month: number }) => `${MONTHS[r.month - 1]}/${String(r.year).slice(2)}`;
+  return (
+    <>
+      <h1>Painel de impacto</h1>
+      <p>Números públicos de todos os mutirões registrados na plataforma, a partir dos relatórios das organizações.</p>
+      <section aria-labelledby="totais">
+        <h2 id="totais">Desde o início</h2>
+        <Figures totals={summary} />
+      </section>
+      <section aria-labelledby="mensal">
+        <h2 id="mensal">Mês a mês</h2>
+        {generated.length === 0 ? (
+          <p className="muted">Os relatórios mensais são gerados no dia 1º de cada mês, às 03:00.</p>
+        ) : (
+          <div className="grid two">
+            <Bars title="Resíduos recolhidos por mês" unit="kg" rows={generated.map((r) => ({ label: label(r), value: Number(r.totals.trash_kg) }))} />
+            <Bars title="Voluntários por mês" unit="" rows={generated.map((r) => ({ label: label(r), value: r.totals.volunteers }))} />
+          </div>
+        )}
+        {latest ? (
+          <>
+            <Bars
+              title={`Resíduos por cidade em ${label(latest)}`}
+              unit="kg"
+              rows={latest.by_city.map((c) => ({ label: `${c.city}/${c.state}`, value: Number(c.trash_kg) }))}
+            />
+            <p>
+              <a href={`/api/v1/impact/monthly.csv?year=${latest.year}&month=${latest.month}`} download>
+                Dados abertos de {label(latest)} (CSV)
+              </a>
+            </p>
+          </>
+        ) : null}
+      </section>
+      <section aria-labelledby="metodologia">
+        <h2 id="metodologia">Metodologia</h2>
+        <p>
+          Cada organização registra, depois do evento, os resíduos recolhidos (e quanto deles é reciclável), as árvores
+          plantadas e a área cuidada. A plataforma calcula as emissões evitadas com fatores publicados e versionados: a
+          reciclagem de resíduos, em kg de CO₂e por kg reciclado, e o carbono absorvido por árvore plantada. A versão
+          dos fatores usada fica registrada em cada relatório, então números antigos não mudam quando os fatores são
+          revistos.
+        </p>
+        <p>
+          Voluntários contam pessoas com check-in no evento. Eventos privados não aparecem por cidade nem por evento.
+          Os relatórios mensais fecham o mês anterior no dia 1º.
+        </p>
+        <p>
+          <Link href="/eventos">Encontre um mutirão</Link> e faça parte desses números.
+        </p>
+      </section>
+    </>
+  );
+}
