@@ -1,6 +1,7 @@
 # Mutirões — one command to run it, one to test it.
 #   make run    the embedded platform: the web app on http://127.0.0.1:3000, the API on :8000 (SQLite, no servers)
-#   make test   ruff, then every test on PostgreSQL, then the domain tests again on SQLite
+#   make test   ruff, every test on PostgreSQL, the domain tests again on SQLite, then the web app's checks and
+#               browser journeys (make test-web)
 #   make lint   ruff check and ruff format --check
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
 
@@ -9,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres test-sqlite lint format schema clean
+.PHONY: run test test-postgres test-sqlite test-web lint format schema clean
 
 # The venv is made once; the project is reinstalled only when pyproject.toml changes (stamp files).
 $(BIN)/python:
@@ -39,6 +40,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-web
 
 # The plugin (tests/plugins/servers.py) starts a private PostgreSQL 15 cluster unless DATABASE_URL is set.
 test-postgres: $(VENV)/.installed-test
@@ -51,6 +53,16 @@ test-sqlite: $(VENV)/.installed-test
 		echo "no domain tests yet: SQLite pass skipped"; status=0; \
 	fi; \
 	exit $$status
+
+# The web app: the committed client matches docs/openapi.json, type-check, lint, Vitest, the production build, and
+# the Playwright journeys in Debian's Chromium against a fresh embedded stack (screenshots in web/test-results/).
+test-web: $(VENV)/.installed-test web/node_modules/.package-lock.json
+	npm --prefix web run --silent check:api
+	npm --prefix web run --silent typecheck
+	npm --prefix web run --silent lint
+	npm --prefix web test
+	npm --prefix web run --silent build
+	npm --prefix web run --silent e2e
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check

@@ -229,9 +229,12 @@ PAGE_SIZE_MAX = 100
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 ACCESS_TOKEN_MINUTES = int(_env("ACCESS_TOKEN_MINUTES", "15") or 15)
+# Seconds, when set, win over minutes: the web app's end-to-end run uses a few seconds so that every journey
+# goes through the silent refresh.
+ACCESS_TOKEN_SECONDS = int(_env("ACCESS_TOKEN_SECONDS", "") or ACCESS_TOKEN_MINUTES * 60)
 REFRESH_TOKEN_DAYS = int(_env("REFRESH_TOKEN_DAYS", "7") or 7)
 NINJA_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_MINUTES),
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=ACCESS_TOKEN_SECONDS),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_DAYS),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,

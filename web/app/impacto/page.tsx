@@ -10,11 +10,11 @@ export const metadata: Metadata = { title: "Painel de impacto" };
 
 const MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
 
-/** The last `count` calendar months before the current one (the monthly report covers closed months). */
+/** The last `count` calendar months, the current one included (its report, if any, is provisional). */
 function lastMonths(count: number): { year: number; month: number }[] {
   const now = new Date();
   const months: { year: number; month: number }[] = [];
-  for (let i = 1; i <= count; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
     months.push({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
   }

@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { publishedEvent, signIn, token, visit } from "./support";
+
+test("the organiser files the report after the start, and the impact dashboard shows it after the monthly job", async ({
+  page,
+  request,
+}) => {
+  // Reports are accepted once the event has started, and events cannot be published in the past: this one
+  // starts a few seconds from now.
+  const eventId = await publishedEvent(request, "carla", {}, 0.2);
+  await page.waitForTimeout(13_000);
+  await signIn(page, "carla");
+  await page.goto(`/eventos/${eventId}/gerenciar`);
+  await page.getByRole("link", { name: "Relatório de impacto" }).click();
+  await expect(page.getByRole("heading", { name: "Relatório de impacto" })).toBeVisible();
+  await page.getByLabel("Participantes").fill("12");
+  await page.getByLabel("Duração (horas)").fill("3");
+  await page.getByLabel("Resíduos recolhidos (kg)").fill("1234");
+  await page.getByLabel("Dos quais recicláveis (kg)").fill("400");
+  await page.getByLabel("Árvores plantadas").fill("0");
+  await page.getByLabel("Área cuidada (m²)").fill("2000");
+  await page.getByLabel("Resumo").fill("Praça limpa.");
+  await page.getByRole("button", { name: "Salvar relatório" }).click();
+  await expect(page.getByText(/Relatório salvo/)).toBeVisible();
+  await visit(page, "relatorio");
+
+  // Staff runs the monthly report for the current month through the admin API.
+  const now = new Date(Date.now() - 3 * 3600_000); // São Paulo's calendar month
+  const run = await request.post("/api/v1/admin/reports/monthly", {
+    headers: { Authorization: `Bearer ${await token(request, "admin")}` },
+    data: { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1 },
+  });
+  expect(run.status()).toBe(202);
+
+  await expect
+    .poll(async () => {
+      await page.goto("/impacto");
+      return page.getByText("Resíduos por cidade em").count();
+    }, { timeout: 30_000 })
+    .toBeGreaterThan(0);
+  await expect(page.getByText("1.234 kg").first()).toBeVisible();
+  await expect(page.getByRole("link", { name: /Dados abertos/ })).toBeVisible();
+  await visit(page, "impacto");
+});
