@@ -212,7 +212,18 @@ def test_list_pagination(api_client, organizer):
     beyond = api_client.get(EVENTS, {"page": 9, "page_size": 2}).json()
     assert (len(first["items"]), first["count"]) == (2, 5)
     assert (len(third["items"]), third["count"]) == (1, 5)
-    assert beyond == {"items": [], "count": 5}
+    assert beyond == {"items": [], "count": 5, "count_is_exact": True, "has_more": False}
+    assert (first["has_more"], third["has_more"]) == (True, False)
+
+
+def test_counting_stops_at_the_cap_and_has_more_leads_on(api_client, organizer, monkeypatch):
+    monkeypatch.setattr("mutiroes.api.pagination.COUNT_CAP", 3)
+    for n in range(5):
+        api_client.post(EVENTS, event_payload(title=f"Evento {n}"), user=organizer)
+    first = api_client.get(EVENTS, {"page": 1, "page_size": 2}, user=organizer).json()
+    last = api_client.get(EVENTS, {"page": 3, "page_size": 2}, user=organizer).json()
+    assert (first["count"], first["count_is_exact"], first["has_more"]) == (3, False, True)
+    assert (len(last["items"]), last["count"], last["has_more"]) == (1, 5, False)
 
 
 def test_list_filters(api_client, organizer):

@@ -231,5 +231,11 @@ def user_delete_account(*, user: User, password: str) -> None:
         raise Forbidden("the placeholder account cannot be erased", code="placeholder_account")
     _hand_over_events(user=locked)
     _scrub_traces(user=locked)
-    _delete_with_files([locked])
+    held = list(
+        Participation.objects.filter(user=locked, status__in=Participation.HOLDS_SPOT).values_list(
+            "event_id", flat=True
+        )
+    )
+    _delete_with_files([locked])  # their participations go with the account (CASCADE)
+    event_services.events_recount(event_ids=held)
     logger.info("account %s erased", user.pk)

@@ -6,6 +6,7 @@ from ninja import Field, Schema
 
 T = TypeVar("T")
 MAX_PAGE = 100_000
+COUNT_CAP = 1000
 
 
 class PageParams(Schema):
@@ -15,9 +16,20 @@ class PageParams(Schema):
 
 class Page(Schema, Generic[T]):
     items: list[T]
-    count: int
+    count: int = Field(description=f"the number of results, exact up to {COUNT_CAP}; see count_is_exact")
+    count_is_exact: bool = Field(
+        description=f"false when there are more than {COUNT_CAP} results: count is then a floor"
+    )
+    has_more: bool = Field(description="whether a next page has results")
 
 
 def paginate(queryset: QuerySet[Any], params: PageParams) -> dict[str, Any]:
     offset = (params.page - 1) * params.page_size
-    return {"items": list(queryset[offset : offset + params.page_size]), "count": queryset.count()}
+    rows = list(queryset[offset : offset + params.page_size + 1])  # one more row answers has_more
+    items = rows[: params.page_size]
+    # An exact COUNT(*) over a large result costs as much as reading all of it, on every page: counting stops
+    # at COUNT_CAP (a bounded subquery), which is all a pager needs, and clients follow has_more beyond it.
+    counted = queryset.order_by()[: COUNT_CAP + 1].count()
+    exact = counted <= COUNT_CAP
+    count = counted if exact else max(COUNT_CAP, offset + len(items))
+    return {"items": items, "count": count, "count_is_exact": exact, "has_more": len(rows) > params.page_size}

@@ -25,6 +25,13 @@ class EventAdmin(admin.ModelAdmin):
     raw_id_fields = ("organizer",)
     inlines = [ParticipationInline]
     actions = ["cancel_events"]
+    readonly_fields = ("participants_count",)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        from mutiroes.events import services
+
+        super().save_related(request, form, formsets, change)
+        services.events_recount(event_ids=[form.instance.pk])  # the inline may have changed participations
 
     @admin.action(description="Cancel the selected events (moderation)")
     def cancel_events(self, request, queryset):  # type: ignore[no-untyped-def]
@@ -40,6 +47,24 @@ class ParticipationAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("event__title", "user__username", "user__email")
     raw_id_fields = ("event", "user")
+
+    # Moderation edits rows directly, past the services: the event's stored count follows each change.
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from mutiroes.events import services
+
+        previous = Participation.objects.filter(pk=obj.pk).values_list("event_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        services.events_recount(event_ids=[obj.event_id, *([previous] if previous else [])])
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        self.delete_queryset(request, Participation.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        from mutiroes.events import services
+
+        event_ids = list(queryset.values_list("event_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.events_recount(event_ids=event_ids)
 
 
 class PledgeInline(admin.TabularInline):

@@ -48,6 +48,9 @@ class Event(TimeStampedModel):
     end_date = models.DateTimeField()
     registration_deadline = models.DateTimeField(null=True, blank=True)
     max_participants = models.PositiveIntegerField()
+    # Places held (confirmed + pending), kept by events.services under the event's row lock, in the same
+    # transaction as the participation change: lists read it instead of counting every event's participations.
+    participants_count = models.PositiveIntegerField(default=0)
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
     requires_approval = models.BooleanField(default=False)

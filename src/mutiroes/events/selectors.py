@@ -49,9 +49,9 @@ def event_visible_q(user: User | None) -> Q:
 
 
 def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
-    return queryset.select_related("organizer", "category").annotate(
-        participants_count=Count("participations", filter=Q(participations__status__in=Participation.HOLDS_SPOT))
-    )
+    # participants_count is a column kept by the services: no aggregation over participations here, so a page
+    # costs the same whatever the number of events and participations.
+    return queryset.select_related("organizer", "category")
 
 
 def event_get_visible(*, event_id: int, user: User | None) -> Event:

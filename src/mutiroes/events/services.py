@@ -74,6 +74,20 @@ def _spots_taken(event: Event) -> int:
     return event.participations.filter(status__in=Participation.HOLDS_SPOT).count()
 
 
+def _recount(event: Event) -> None:
+    """Store the places held on the event row. Caller holds the event lock and has just changed a participation."""
+    event.participants_count = _spots_taken(event)
+    Event.objects.filter(pk=event.pk).update(participants_count=event.participants_count)
+
+
+@transaction.atomic
+def events_recount(*, event_ids: list[int]) -> None:
+    """Recount events whose participations changed outside this module (an erased account's rows)."""
+    # In id order, like every multi-event lock here, so two of these cannot deadlock.
+    for event in Event.objects.select_for_update().filter(pk__in=event_ids).order_by("pk"):
+        _recount(event)
+
+
 @transaction.atomic
 def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Event, set[str]]:
     """Apply a partial update; returns the event and the notifiable fields that actually changed."""
@@ -93,7 +107,9 @@ def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Ev
     event.save()
     _lists_changed()
     if "max_participants" in changes or "requires_approval" in changes:
-        notify.promoted(_promote_waitlisted(event))
+        promoted = _promote_waitlisted(event)
+        _recount(event)
+        notify.promoted(promoted)
     notifiable = NOTIFIABLE_FIELDS & set(changes)
     if notifiable and event.status == Event.Status.PUBLISHED:
         notify.changed(event)
@@ -194,6 +210,7 @@ def participation_join(
             setattr(existing, name, value)
         existing.save()
         participation = existing
+    _recount(event)
     notify.registered(participation)
     _lists_changed()  # participants_count and spots_left are in the lists
     logger.info("user %s joined event %s as %s", user.pk, event.pk, status)
@@ -231,6 +248,7 @@ def participation_leave(*, event_id: int, user: User) -> tuple[Participation, li
     participation.status = Participation.Status.CANCELLED
     participation.save(update_fields=["status", "updated_at"])
     promoted = _promote_waitlisted(event)
+    _recount(event)
     notify.promoted(promoted)
     _lists_changed()
     return participation, promoted
@@ -265,6 +283,7 @@ def participation_set_status(
     ):
         notify.registered(participation)
     promoted = _promote_waitlisted(event)
+    _recount(event)
     notify.promoted(promoted)
     _lists_changed()
     return participation, promoted

@@ -54,7 +54,8 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
     api.GET("/api/v1/events", { params: { query } }),
   ]);
   const page: Schemas["Page_EventOut_"] | undefined = result.data;
-  const pages = page ? Math.max(1, Math.ceil(page.count / PAGE_SIZE)) : 1;
+  // Beyond the API's counting cap the total is a floor: the pager then follows has_more.
+  const pages = page?.count_is_exact ? Math.max(1, Math.ceil(page.count / PAGE_SIZE)) : null;
   return (
     <>
       <h1>Buscar eventos</h1>
@@ -130,7 +131,11 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       ) : (
         <section aria-labelledby="resultados">
           <h2 id="resultados">
-            {page.count === 1 ? "1 evento encontrado" : `${page.count} eventos encontrados`}
+            {!page.count_is_exact
+              ? `Mais de ${page.count} eventos encontrados`
+              : page.count === 1
+                ? "1 evento encontrado"
+                : `${page.count} eventos encontrados`}
           </h2>
           <EventsMap
             tileUrl={process.env.TILE_URL ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}
@@ -146,9 +151,10 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
           <nav className="pagination" aria-label="Paginação">
             {query.page > 1 ? <Link href={pageHref(q, query.page - 1)}>← Anterior</Link> : <span />}
             <span>
-              Página {query.page} de {pages}
+              Página {query.page}
+              {pages ? ` de ${pages}` : ""}
             </span>
-            {query.page < pages ? <Link href={pageHref(q, query.page + 1)}>Próxima →</Link> : <span />}
+            {page.has_more ? <Link href={pageHref(q, query.page + 1)}>Próxima →</Link> : <span />}
           </nav>
         </section>
       )}

@@ -972,8 +972,21 @@ export interface components {
         Page_EventOut_: {
             /** Items */
             items: components["schemas"]["EventOut"][];
-            /** Count */
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
             count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
         };
         /** ParticipationRef */
         ParticipationRef: {
@@ -1376,8 +1389,21 @@ export interface components {
         Page_ParticipantOut_: {
             /** Items */
             items: components["schemas"]["ParticipantOut"][];
-            /** Count */
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
             count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
         };
         /**
          * ParticipantOut
@@ -1428,8 +1454,21 @@ export interface components {
         Page_ResourceOut_: {
             /** Items */
             items: components["schemas"]["ResourceOut"][];
-            /** Count */
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
             count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
         };
         /** ResourceOut */
         ResourceOut: {
@@ -1527,8 +1566,21 @@ export interface components {
         Page_PhotoOut_: {
             /** Items */
             items: components["schemas"]["PhotoOut"][];
-            /** Count */
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
             count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
         };
         /** PhotoOut */
         PhotoOut: {
@@ -1620,8 +1672,21 @@ export interface components {
         Page_CommentThreadOut_: {
             /** Items */
             items: components["schemas"]["CommentThreadOut"][];
-            /** Count */
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
             count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
         };
         /** CommentIn */
         CommentIn: {
