@@ -67,6 +67,9 @@ class Event(TimeStampedModel):
         ordering = ["start_date", "id"]
         indexes = [
             models.Index(fields=["status", "is_public", "start_date"]),
+            # A signed-in visitor's list also shows private events they organise or joined, so it cannot fix
+            # is_public: it walks published events in date order and stops after a page.
+            models.Index(fields=["status", "start_date", "id"], name="event_status_start_idx"),
             models.Index(fields=["latitude", "longitude"]),
             models.Index(fields=["city", "state"]),
         ]

@@ -6,6 +6,8 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mutiroes.accounts.models import User
@@ -78,6 +80,17 @@ def _recount(event: Event) -> None:
     """Store the places held on the event row. Caller holds the event lock and has just changed a participation."""
     event.participants_count = _spots_taken(event)
     Event.objects.filter(pk=event.pk).update(participants_count=event.participants_count)
+
+
+def events_recount_all() -> None:
+    """Every event's stored count from its participations, in one statement (bulk loads, repairs)."""
+    held = (
+        Participation.objects.filter(event=OuterRef("pk"), status__in=Participation.HOLDS_SPOT)
+        .values("event")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    Event.objects.update(participants_count=Coalesce(Subquery(held), 0))
 
 
 @transaction.atomic
