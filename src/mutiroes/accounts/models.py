@@ -48,6 +48,9 @@ PLACEHOLDER_USERNAME = "usuario-removido"
 
 class User(AbstractUser):
     email = models.EmailField("e-mail", max_length=254)
+    # Tokens carry the version they were issued under ("ver"); a password change or reset bumps it, which
+    # signs the account out everywhere at once (refresh and access tokens alike).
+    token_version = models.PositiveIntegerField(default=0)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

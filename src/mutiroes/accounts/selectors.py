@@ -26,6 +26,17 @@ def active_user_exists(*, user_id: object) -> bool:
     return isinstance(user_id, int) and User.objects.filter(pk=user_id, is_active=True).exists()
 
 
+def token_still_valid(*, user: User, version: object) -> bool:
+    """False for a token issued before the account signed out everywhere (password change or reset)."""
+    return (version or 0) == user.token_version
+
+
+def user_for_token(*, user_id: object, version: object) -> User | None:
+    """The active account a token names, if the token was issued after its last sign-out-everywhere."""
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, int) else None
+    return user if user is not None and token_still_valid(user=user, version=version) else None
+
+
 def notification_settings_get(*, user: User) -> NotificationSettings:
     """The user's settings; the defaults if the row is missing (the signal and a migration create it)."""
     return NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)

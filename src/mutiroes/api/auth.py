@@ -9,9 +9,11 @@ from ninja_extra.exceptions import APIException
 from ninja_jwt.authentication import JWTBaseAuthentication
 from ninja_jwt.exceptions import TokenBackendError, TokenError
 
+from mutiroes.accounts import selectors
 from mutiroes.accounts.models import User
 
 logger = logging.getLogger(__name__)
+TOKEN_VERSION_CLAIM = "ver"  # the account's token_version when the token was issued
 
 
 class JWTBearer(JWTBaseAuthentication, HttpBearer):
@@ -19,7 +21,12 @@ class JWTBearer(JWTBaseAuthentication, HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
-            return self.jwt_authenticate(request, token)
+            validated = self.get_validated_token(token)
+            user = self.get_user(validated)
+            if not selectors.token_still_valid(user=user, version=validated.get(TOKEN_VERSION_CLAIM)):
+                raise TokenError("issued before the account signed out everywhere")
+            request.user = user
+            return user
         except (
             TokenError,
             TokenBackendError,

@@ -1,10 +1,9 @@
-"""Login throttles, per client address and per account, counted in the shared cache (Redis in production)."""
+"""Per-address request throttles (registration, password-reset requests), counted in the shared cache.
 
-import hashlib
-import json
+Sign-in failures are throttled by accounts.login, which counts failures only, per address and per account.
+"""
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja.throttling import SimpleRateThrottle
 
@@ -33,19 +32,15 @@ class LoginAddressThrottle(_SettingsRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginAccountThrottle(_SettingsRateThrottle):
-    """Holds across addresses: guessing one account's password from many machines is still throttled."""
+class PasswordConfirmThrottle(_SettingsRateThrottle):
+    """Guessing the password with a stolen access token is throttled like signing in, per account."""
 
-    scope = "login_account"
+    scope = "password_confirm"
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        try:
-            login = json.loads(request.body).get("username")
-        except (ValueError, AttributeError, RecursionError, RequestDataTooBig):
-            # Not a JSON object (or absurdly nested, or too big): the route itself answers 400/413/422.
-            return None
-        if not isinstance(login, str) or not login:
-            return None
-        # Hashed: a fixed-length key whatever the login (memcached-safe, no raw e-mails in the cache).
-        ident = hashlib.sha256(login.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address as the throttles see it (behind NINJA_NUM_PROXIES trusted proxies)."""
+    return LoginAddressThrottle().get_ident(request) or "unknown"

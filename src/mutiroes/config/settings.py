@@ -217,6 +217,10 @@ EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "10") or 10)
 SMTP_BREAKER_FAILURES = int(_env("SMTP_BREAKER_FAILURES", "5") or 5)
 SMTP_BREAKER_RECOVERY_S = int(_env("SMTP_BREAKER_RECOVERY_S", "30") or 30)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Mutirões <nao-responda@mutiroes.org>")
+# The web app's public address: links in e-mails (password reset, events) lead there.
+PUBLIC_WEB_URL = (_env("PUBLIC_WEB_URL", "http://127.0.0.1:3000") or "").rstrip("/")
+# Password-reset links expire after this long (and are single-use).
+PASSWORD_RESET_TIMEOUT = int(_env("PASSWORD_RESET_TIMEOUT_S", "3600") or 3600)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

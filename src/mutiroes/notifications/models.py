@@ -37,6 +37,7 @@ class EmailDelivery(models.Model):
         WAITLIST_PROMOTED = "waitlist_promoted"
         BADGE_EARNED = "badge_earned"
         MONTHLY_REPORT = "monthly_report"
+        PASSWORD_RESET = "password_reset"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -38,6 +38,7 @@ SUBJECTS = {
     Kind.WAITLIST_PROMOTED: "Abriu uma vaga: {title}",
     Kind.BADGE_EARNED: "Nova conquista: {badge_name}",
     Kind.MONTHLY_REPORT: "Relatório de impacto {period}",
+    Kind.PASSWORD_RESET: "Redefinição de senha no Mutirões",
 }
 REMINDER_BATCH = 500
 
@@ -68,6 +69,10 @@ def _context(kind: str, user: User, event: Event | None, period: str) -> dict[st
         if badge is None:
             return None
         context |= {"badge_name": badge.name, "badge_description": badge.description}
+    if kind == Kind.PASSWORD_RESET:
+        from mutiroes.accounts.passwords import password_reset_link
+
+        context |= {"link": password_reset_link(user=user), "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
     if kind == Kind.MONTHLY_REPORT:
         from mutiroes.impact.models import MonthlyImpactReport
 

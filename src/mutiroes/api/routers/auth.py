@@ -1,17 +1,28 @@
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.errors import Throttled
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 from ninja_jwt.utils import datetime_from_epoch
 
-from mutiroes.accounts import selectors, services
-from mutiroes.api.auth import jwt
-from mutiroes.api.schemas.accounts import MeOut, RefreshIn, RegisterIn, TokenIn, TokenPairOut
+from mutiroes.accounts import login, passwords, selectors, services
+from mutiroes.accounts.models import User
+from mutiroes.api.auth import TOKEN_VERSION_CLAIM, jwt
+from mutiroes.api.schemas.accounts import (
+    MeOut,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    RefreshIn,
+    RegisterIn,
+    TokenIn,
+    TokenPairOut,
+)
 from mutiroes.api.schemas.common import Error
 from mutiroes.api.serializers import me_out
-from mutiroes.api.throttles import LoginAccountThrottle, LoginAddressThrottle
+from mutiroes.api.throttles import LoginAddressThrottle, PasswordConfirmThrottle, client_address
 
 router = Router(tags=["auth"])
 
@@ -22,26 +33,62 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, me_out(user))
 
 
-@router.post(
-    "/token",
-    response={200: TokenPairOut, 401: Error, 422: Error, 429: Error},
-    auth=None,
-    throttle=[LoginAddressThrottle(), LoginAccountThrottle()],
-)
+@router.post("/token", response={200: TokenPairOut, 401: Error, 422: Error, 429: Error}, auth=None)
 def obtain_token(request: HttpRequest, payload: TokenIn) -> Status:
-    user = selectors.user_get_by_login(login=payload.username)
-    if user is None or not user.check_password(payload.password):
-        return Status(401, {"code": "invalid_credentials", "message": "wrong username or password", "details": {}})
+    """Failed attempts are throttled per address and per account (LOGIN_THROTTLE); successes never count."""
+    address = client_address(request)
+    try:
+        user = login.login_authenticate(login=payload.username, password=payload.password, address=address)
+    except login.InvalidCredentials as exc:
+        return Status(401, {"code": exc.code, "message": exc.message, "details": {}})
+    except login.LoginThrottled as exc:
+        raise Throttled(exc.retry_after_s) from exc
+    return Status(200, _token_pair(user))
+
+
+def _token_pair(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
-    return Status(200, {"access": str(refresh.access_token), "refresh": str(refresh)})
+    refresh[TOKEN_VERSION_CLAIM] = user.token_version  # copied into the access token made from it
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+@router.post(
+    "/password/change",
+    response={200: TokenPairOut, 401: Error, 422: Error, 429: Error},
+    auth=jwt,
+    throttle=[PasswordConfirmThrottle()],
+)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Status:
+    """Signs out every session, this one included: the answer is a new token pair for this one."""
+    passwords.password_change(
+        user=request.auth, current_password=payload.current_password, new_password=payload.new_password
+    )
+    return Status(200, _token_pair(request.auth))
+
+
+@router.post(
+    "/password/reset", response={202: None, 422: Error, 429: Error}, auth=None, throttle=[LoginAddressThrottle()]
+)
+def request_password_reset(request: HttpRequest, payload: PasswordResetIn) -> Status:
+    """The same answer whether or not an account has this address; the link arrives by e-mail."""
+    passwords.password_reset_request(email=payload.email)
+    return Status(202, None)
+
+
+@router.post("/password/reset/confirm", response={204: None, 422: Error}, auth=None)
+def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status:
+    """Sets the new password, signs out every session and clears the account's failed sign-ins."""
+    passwords.password_reset_confirm(uid=payload.uid, token=payload.token, new_password=payload.new_password)
+    return Status(204, None)
 
 
 @router.post("/token/refresh", response={200: TokenPairOut, 401: Error, 422: Error}, auth=None)
 def refresh_token(request: HttpRequest, payload: RefreshIn) -> Status:
     try:
         refresh = RefreshToken(payload.refresh)
-        if not selectors.active_user_exists(user_id=refresh.payload.get("user_id")):
-            raise TokenError("the token's user is gone or inactive")
+        version = refresh.payload.get(TOKEN_VERSION_CLAIM)
+        if selectors.user_for_token(user_id=refresh.payload.get("user_id"), version=version) is None:
+            raise TokenError("the token's user is gone or inactive, or signed out everywhere since")
         access = str(refresh.access_token)
         # Rotation: the presented refresh token is spent, a new one is issued.
         if not _spend(refresh):

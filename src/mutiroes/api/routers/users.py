@@ -20,19 +20,10 @@ from mutiroes.api.schemas.accounts import (
 from mutiroes.api.schemas.common import Error
 from mutiroes.api.schemas.events import EventOut
 from mutiroes.api.serializers import me_out, public_profile_out, with_my_participation
-from mutiroes.api.throttles import LoginAccountThrottle
+from mutiroes.api.throttles import PasswordConfirmThrottle
 
 # No route awards badges: only the background jobs call accounts.badges.
 router = Router(tags=["accounts"])
-
-
-class PasswordConfirmThrottle(LoginAccountThrottle):
-    """Guessing the password with a stolen access token is throttled like logging in, per account."""
-
-    scope = "password_confirm"
-
-    def get_cache_key(self, request: HttpRequest) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
 
 
 @router.get("/users/me", response={200: MeOut, 401: Error}, auth=jwt)

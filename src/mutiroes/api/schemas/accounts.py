@@ -12,7 +12,7 @@ from mutiroes.accounts.models import (
     Criterion,
     NotificationKind,
 )
-from mutiroes.api.schemas.common import InSchema, Text
+from mutiroes.api.schemas.common import InSchema, Password, Text
 
 UF = Literal[tuple(code for code, _ in UF_CHOICES)]  # type: ignore[valid-type]
 Username = Annotated[Text(150, 1), Field(pattern=r"^[\w.@+-]+$")]
@@ -28,7 +28,7 @@ def _not_future(value: date | None) -> date | None:
 class RegisterIn(InSchema):
     username: Username
     email: EmailStr = Field(max_length=254)
-    password: Text(128, 1)
+    password: Password
     first_name: Text(150) = ""
     last_name: Text(150) = ""
     birth_date: BirthDate | None = None
@@ -38,11 +38,26 @@ class RegisterIn(InSchema):
 
 class TokenIn(InSchema):
     username: Text(254, 1)
-    password: Text(128, 1)
+    password: Password
 
 
 class RefreshIn(InSchema):
     refresh: Text(2000, 1)
+
+
+class PasswordChangeIn(InSchema):
+    current_password: Password
+    new_password: Password = Field(description="at least 8 characters, not too common, not all digits")
+
+
+class PasswordResetIn(InSchema):
+    email: Text(254, 3)
+
+
+class PasswordResetConfirmIn(InSchema):
+    uid: Text(64, 1) = Field(description="the `uid` of the e-mailed link")
+    token: Text(128, 1) = Field(description="the `token` of the e-mailed link")
+    new_password: Password = Field(description="at least 8 characters, not too common, not all digits")
 
 
 class TokenPairOut(Schema):
@@ -189,7 +204,7 @@ class MyEventsFilters(Schema):
 
 
 class AccountDeleteIn(InSchema):
-    password: Text(128, 1)
+    password: Password
 
 
 class ExportOut(Schema):

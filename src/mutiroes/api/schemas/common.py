@@ -29,6 +29,9 @@ def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used like
     ]
 
 
+# Passwords are taken exactly as typed: never stripped or normalised (a trailing space is part of the secret).
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_no_nul)]
+
 DateTimeIn = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
