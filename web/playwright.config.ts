@@ -41,12 +41,15 @@ export default defineConfig({
       url: `http://127.0.0.1:${API_PORT}/liveness`,
       reuseExistingServer: false,
       timeout: 120_000,
+      stdout: "ignore", // the API's request log; failures still show its stderr
       env: {
         MUTIROES_DATA_DIR: DATA_DIR,
         // Ten-second access tokens: every journey goes through the silent refresh more than once.
         ACCESS_TOKEN_SECONDS: "10",
         // All journeys sign in from one address; the throttle itself is tested in the Python suite.
         LOGIN_THROTTLE: "1000/m",
+        // Links in e-mails (password reset) lead to this web app.
+        PUBLIC_WEB_URL: `http://127.0.0.1:${WEB_PORT}`,
       },
     },
     {

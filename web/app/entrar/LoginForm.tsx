@@ -41,6 +41,9 @@ export function LoginForm() {
         Entrar
       </button>
       <p>
+        <Link href="/esqueci-senha">Esqueci minha senha</Link>
+      </p>
+      <p>
         Ainda não tem conta? <Link href={`/cadastro?next=${encodeURIComponent(next)}`}>Cadastre-se</Link>
       </p>
     </form>

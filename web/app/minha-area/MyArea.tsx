@@ -7,6 +7,7 @@ import { EventCard } from "@/components/EventCard";
 import { formatDate, formatNumber } from "@/lib/format";
 import { AccountSection } from "./AccountSection";
 import { NotificationSettings } from "./NotificationSettings";
+import { PasswordSection } from "./PasswordSection";
 
 type Events = Schemas["EventOut"][];
 
@@ -82,6 +83,7 @@ export function MyArea() {
       <EventList id="participo" title="Eventos em que me inscrevi" events={joined} empty="Você ainda não se inscreveu em nenhum evento." />
       <EventList id="organizo" title="Eventos que organizo" events={organizing} empty="Você ainda não organizou eventos." />
       <NotificationSettings />
+      <PasswordSection />
       <AccountSection />
     </>
   );

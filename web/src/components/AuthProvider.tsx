@@ -15,6 +15,8 @@ interface Auth {
   signIn(username: string, password: string): Promise<ApiProblem | null>;
   signOut(): Promise<void>;
   reloadMe(): Promise<void>;
+  /** Continue with a new token pair (after a password change, which refuses every older token). */
+  adoptSession(pair: { access: string; refresh: string }): Promise<void>;
 }
 
 const AuthContext = createContext<Auth | null>(null);
@@ -84,7 +86,21 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     router.refresh();
   }, [refresh, router, session]);
 
-  const value = useMemo(() => ({ ready, me, api, signIn, signOut, reloadMe }), [ready, me, api, signIn, signOut, reloadMe]);
+  const adoptSession = useCallback(
+    async (pair: { access: string; refresh: string }) => {
+      session.set(pair.access);
+      await postSession("/session/adopt", {
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh: pair.refresh }),
+      });
+    },
+    [session],
+  );
+
+  const value = useMemo(
+    () => ({ ready, me, api, signIn, signOut, reloadMe, adoptSession }),
+    [ready, me, api, signIn, signOut, reloadMe, adoptSession],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
