@@ -42,8 +42,9 @@ test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-web
 
-# The plugin (tests/plugins/servers.py) starts a private PostgreSQL 15 cluster unless DATABASE_URL is set.
-test-postgres: $(VENV)/.installed-test
+# The plugin (tests/plugins/servers.py) starts a private PostgreSQL 15 cluster unless DATABASE_URL is set. The web
+# app is built first: the gateway and local-cluster tests put its two replicas behind nginx.
+test-postgres: $(VENV)/.installed-test web/.next/standalone/server.js
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # pytest exits 5 when it collects nothing: fine while no test is marked `domain` yet, an error after that.

@@ -41,13 +41,17 @@ DATABASE = "mutiroes"
 PG_OS_USER = "postgres"
 # Port = base + offset. Everything binds 127.0.0.1 only.
 OFFSETS = {
-    "gateway": 0, "api-1": 1, "api-2": 2, "api-3": 3, "dashboard": 5,
+    "gateway": 0, "api-1": 1, "api-2": 2, "api-3": 3, "dashboard": 5, "web-1": 6, "web-2": 7, "gateway-internal": 8,
     "postgres-primary": 10, "postgres-replica": 11,
     "redis-master": 20, "redis-replica": 21, "sentinel-1": 26, "sentinel-2": 27, "sentinel-3": 28,
 }  # fmt: skip
 APP_PROGRAMS = ["api-1", "api-2", "api-3", "worker-1", "worker-2", "scheduler", "dashboard"]
-STOP_PHASES = [["nginx"], APP_PROGRAMS, ["sentinel-1", "sentinel-2", "sentinel-3"], ["redis-replica", "redis-master"],
-               ["postgres-replica"], ["postgres-primary"]]  # fmt: skip
+WEB_PROGRAMS = ["web-1", "web-2"]
+WEB_SERVER = ROOT / "web" / ".next" / "standalone" / "server.js"
+STOP_PHASES = [
+    ["nginx"], WEB_PROGRAMS + APP_PROGRAMS, ["sentinel-1", "sentinel-2", "sentinel-3"],
+    ["redis-replica", "redis-master"], ["postgres-replica"], ["postgres-primary"],
+]  # fmt: skip
 
 
 # -- configuration -----------------------------------------------------------------------------------
@@ -122,6 +126,8 @@ class Cluster:
         return nginx.GatewayConfig(
             listen=f"{HOST}:{self.port('gateway')}",
             backends=[f"{HOST}:{self.port(f'api-{i}')}" for i in (1, 2, 3)],
+            web=[f"{HOST}:{self.port(name)}" for name in web_programs()],
+            internal_listen=f"{HOST}:{self.port('gateway-internal')}",
             dashboard=f"{HOST}:{self.port('dashboard')}",
             static_root=self.data / "static",
             media_root=self.data / "media",
@@ -130,6 +136,11 @@ class Cluster:
 
 
 # -- small helpers -----------------------------------------------------------------------------------
+
+
+def web_programs() -> list[str]:
+    """The two web replicas, once the web app is built (npm --prefix web run build) and node is installed."""
+    return WEB_PROGRAMS if WEB_SERVER.exists() and shutil.which("node") else []
 
 
 def _pg_bin() -> Path:
@@ -257,6 +268,11 @@ def _render_supervisor(cluster: Cluster) -> None:
         "MUTIROES_API_WORKERS": str(cluster.api_workers),
         "MUTIROES_DASHBOARD_PORT": str(cluster.port("dashboard")),
         "MUTIROES_NGINX_COMMAND": _supervisor_value(shlex.join(nginx.command(conf, gateway))),
+        "MUTIROES_NODE": shutil.which("node") or "node",
+        "MUTIROES_WEB_SERVER": str(WEB_SERVER),
+        "MUTIROES_WEB_API_URL": f"http://{HOST}:{cluster.port('gateway-internal')}",
+        "MUTIROES_WEB_1_PORT": str(cluster.port("web-1")),
+        "MUTIROES_WEB_2_PORT": str(cluster.port("web-2")),
     }
     for i in (1, 2, 3):
         values[f"MUTIROES_API_{i}_PORT"] = str(cluster.port(f"api-{i}"))
@@ -402,8 +418,8 @@ def up(args: argparse.Namespace) -> int:
     timings["migrate + collectstatic"] = time.monotonic() - t
 
     # One supervisorctl per program: a single `start a b c` waits out each one's startsecs in turn.
-    with ThreadPoolExecutor(max_workers=len(APP_PROGRAMS)) as pool:
-        list(pool.map(lambda program: ctl(cluster, "start", program), APP_PROGRAMS))
+    with ThreadPoolExecutor(max_workers=len(APP_PROGRAMS) + len(WEB_PROGRAMS)) as pool:
+        list(pool.map(lambda program: ctl(cluster, "start", program), APP_PROGRAMS + web_programs()))
     for i in (1, 2, 3):
         port = cluster.port(f"api-{i}")
         _wait(lambda p=port: _http(f"http://{HOST}:{p}/liveness")[0] == 200, what=f"api-{i} /liveness", timeout_s=90)

@@ -3,7 +3,8 @@
     python deploy/nginx/render.py --out DIR --listen 127.0.0.1:8080 \\
         --backend 127.0.0.1:8001 --backend 127.0.0.1:8002 --backend 127.0.0.1:8003 \\
         --dashboard 127.0.0.1:5555 --static-root /srv/static --media-root /srv/media \\
-        --runtime-dir /srv/nginx [--cors-origin https://app.example.org] [--check]
+        --runtime-dir /srv/nginx [--cors-origin https://app.example.org] \\
+        [--web 127.0.0.1:3001 --web 127.0.0.1:3002 --internal-listen 127.0.0.1:8081] [--check]
 
 DIR gets nginx.conf, mutiroes.conf, upstreams.conf (and its static copy upstreams.static.conf), origins.conf
 and snippets/; the runtime dir gets the
@@ -52,6 +53,10 @@ class GatewayConfig:
     fail_timeout_s: int = 10
     # None keeps snippets/proxy-headers.conf's proxy_read_timeout (15 s); a test may shorten it.
     proxy_read_timeout_s: int | None = None
+    web: list[str] = field(default_factory=list)  # "host:port" of each web app replica
+    # Where the web replicas reach the API (server-side rendering, /api forwarding): the same upstream without the
+    # public limits, which the visitor's request already passed at the public listener. None: no such listener.
+    internal_listen: str | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -64,7 +69,7 @@ class GatewayConfig:
     def values(self) -> dict[str, str]:
         if not self.backends:
             raise ValueError("at least one backend is needed")
-        for address in [*self.backends, self.dashboard]:
+        for address in [*self.backends, *self.web, self.dashboard]:
             if not ADDRESS.match(address):
                 raise ValueError(f"not a host:port address: {address!r}")
         for origin in self.cors_origins:
@@ -75,9 +80,18 @@ class GatewayConfig:
             for address in self.backends
         )
         origins = "\n".join(f'    "{origin}" $http_origin;' for origin in self.cors_origins)
+        web = (
+            "\n".join(
+                f"    server {address} max_fails={self.max_fails} fail_timeout={self.fail_timeout_s}s;"
+                for address in self.web
+            )
+            or "    server 127.0.0.1:9 down;"
+        )
         return {
             "MUTIROES_GATEWAY_LISTEN": self.listen,
             "MUTIROES_BACKEND_SERVERS": servers,
+            "MUTIROES_WEB_SERVERS": web,
+            "MUTIROES_INTERNAL_SERVER": internal_server(self.internal_listen),
             "MUTIROES_DASHBOARD_ADDRESS": self.dashboard,
             "MUTIROES_CORS_ORIGIN_LINES": origins,
             "MUTIROES_STATIC_ROOT": str(self.static_root).rstrip("/"),
@@ -87,6 +101,38 @@ class GatewayConfig:
             "MUTIROES_NGINX_TEMP_DIR": str(self.runtime_dir / "temp"),
             "MUTIROES_NGINX_WORKER_PROCESSES": self.worker_processes,
         }
+
+
+def internal_server(listen: str | None) -> str:
+    """The web tier's way to the API: /api/ only, no rate or connection limits, the visitor's address kept."""
+    if listen is None:
+        return "# (no internal listener for a web tier)"
+    return f"""server {{
+    listen {listen};
+    server_name _;
+    server_tokens off;
+    access_log off;
+    client_max_body_size 10m;
+    location /api/ {{
+        # The web app passes on the X-Forwarded-For its visitor's request came with (the public listener wrote
+        # it): the API's per-address throttles then see the visitor, not the web replica.
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $http_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Request-ID $request_id;
+        proxy_connect_timeout 2s;
+        proxy_read_timeout 15s;
+        proxy_next_upstream error timeout http_502;
+        proxy_next_upstream_tries 2;
+        proxy_pass http://mutiroes_api;
+    }}
+    location / {{
+        return 404;
+    }}
+}}
+"""
 
 
 def substitute(text: str, values: dict[str, str], *, source: str = "template") -> str:
@@ -172,12 +218,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--runtime-dir", type=Path, required=True, help="cache, temp files, logs, pid file")
     parser.add_argument("--cors-origin", action="append", default=[], help="an allowed origin (repeat)")
     parser.add_argument("--workers", default="auto", help="nginx worker_processes")
+    parser.add_argument("--web", action="append", default=[], help="host:port of a web app replica (repeat)")
+    parser.add_argument("--internal-listen", help="host:port where the web replicas reach the API, unlimited")
     parser.add_argument("--check", action="store_true", help="run nginx -t on the result")
     args = parser.parse_args(list(argv) if argv is not None else None)
     config = GatewayConfig(
         listen=args.listen, backends=args.backend, dashboard=args.dashboard, static_root=args.static_root,
         media_root=args.media_root, runtime_dir=args.runtime_dir, cors_origins=args.cors_origin,
-        worker_processes=args.workers,
+        worker_processes=args.workers, web=args.web, internal_listen=args.internal_listen,
     )  # fmt: skip
     conf = render(config, args.out)
     print(shlex.join(command(conf, config)))

@@ -43,7 +43,8 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _is_app(service: dict[str, Any]) -> bool:
-    return "build" in service or str(service.get("image", "")).startswith("mutiroes")
+    """A role of the Python image (the web app is another image, with its own Dockerfile)."""
+    return service.get("image") == "mutiroes:latest"
 
 
 def _app_services(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -528,8 +529,10 @@ def test_the_gateway_layout_passes_nginx_t(services, tmp_path):
     local = tmp_path / "etc-nginx-mutiroes"
     for name in ("static", "media", "cache", "temp", "logs"):
         (tmp_path / name).mkdir()
+    env = {key: value.replace("$$", "$") for key, value in env.items()}  # compose's escape for a literal $
     env |= {
         "MUTIROES_BACKEND_SERVERS": "    server 127.0.0.1:18001 max_fails=3 fail_timeout=10s;",
+        "MUTIROES_WEB_SERVERS": "    server 127.0.0.1:13001 max_fails=3 fail_timeout=10s;",
         "MUTIROES_DASHBOARD_ADDRESS": "127.0.0.1:15555",
         "MUTIROES_GATEWAY_LISTEN": "127.0.0.1:18080",
         "MUTIROES_STATIC_ROOT": str(tmp_path / "static"),

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from deploy.cluster.cluster import OFFSETS
+from deploy.cluster.cluster import OFFSETS, web_programs
 
 from tests.gateway.support import request
 from tests.servers._process import LOOPBACK, make_temp_dir, reap_stale_dirs
@@ -79,7 +79,9 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
         up_s = time.monotonic() - started
         assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
         status = _cluster(data, "status").stdout
-        assert status.count("RUNNING") == 15, status
+        web = web_programs()
+        assert web, "the web app is not built: make test builds it before the Python suite"
+        assert status.count("RUNNING") == 15 + len(web), status
         assert "/health via the gateway: 200 ok" in status, status
         assert "replica streaming" in status, status  # the primary sees its standby
         assert "in recovery (read-only standby): t" in status, status
@@ -94,6 +96,8 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
             gateway, "POST", "/api/v1/auth/token", json_body={"username": "ana", "password": body["password"]}
         )
         assert login.status == 200, login
+        page = request(gateway, "GET", "/eventos")
+        assert page.status == 200 and b"Buscar eventos" in page.body, page
         # Each replica answers /liveness on its own port; the gateway spreads requests over them.
         for name in ("api-1", "api-2", "api-3"):
             assert request(base + OFFSETS[name], "GET", "/liveness").status == 200

@@ -39,7 +39,7 @@ def test_no_live_replica_is_a_json_503_with_retry_after(lone_gateway):
     assert reply.status == 503
     assert reply.json() == {
         "code": "service_unavailable",
-        "message": "no API replica is available, try again shortly",
+        "message": "no replica is available, try again shortly",
         "details": {},
     }
     assert reply.header("Retry-After") == "5"
