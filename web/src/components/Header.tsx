@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useAuth } from "./AuthProvider";
 
 export function Header() {
-  const { me, ready, signOut } = useAuth();
+  const { me, signOut } = useAuth();
   return (
     <header className="site-header">
       <a className="skip-link" href="#conteudo">
@@ -36,7 +36,8 @@ export function Header() {
                   </button>
                 </li>
               </>
-            ) : ready ? (
+            ) : (
+              // Also while the session is being checked: the header keeps its size (no layout shift).
               <>
                 <li>
                   <Link href="/entrar">Entrar</Link>
@@ -45,7 +46,7 @@ export function Header() {
                   <Link href="/cadastro">Cadastrar</Link>
                 </li>
               </>
-            ) : null}
+            )}
           </ul>
         </nav>
       </div>
