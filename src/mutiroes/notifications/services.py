@@ -20,7 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from mutiroes.accounts import selectors as account_selectors
-from mutiroes.accounts.models import REMINDER_LEAD_HOURS_DEFAULT, REMINDER_LEAD_HOURS_MAX, User
+from mutiroes.accounts.models import REMINDER_LEAD_HOURS_DEFAULT, REMINDER_LEAD_HOURS_MAX, NotificationKind, User
+from mutiroes.accounts.unsubscribe import unsubscribe_token
 from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
@@ -54,7 +55,14 @@ def emails_enqueue_many(*, kind: str, user_ids: list[int], event_id: int, period
 
 
 def _context(kind: str, user: User, event: Event | None, period: str) -> dict[str, Any] | None:
-    context: dict[str, Any] = {"user": user, "event": event, "period": period}
+    # Every e-mail leads into the web app: the page it is about, the settings, and a way out of this kind.
+    base = settings.PUBLIC_WEB_URL
+    context: dict[str, Any] = {"user": user, "event": event, "period": period, "settings_url": f"{base}/minha-area"}
+    if event is not None:
+        context["event_url"] = f"{base}/eventos/{event.pk}"
+    if kind in NotificationKind.values:
+        token = unsubscribe_token(user_id=user.pk, kind=kind)
+        context |= {"unsubscribe_token": token, "unsubscribe_url": f"{base}/descadastrar?token={token}"}
     if event is not None:
         participation = Participation.objects.filter(event=event, user=user).first()
         context["participation_status"] = participation.status if participation else None
@@ -90,9 +98,18 @@ def _build(kind: str, user: User, event: Event | None, context: dict[str, Any]) 
     })  # fmt: skip
     context["subject"] = subject
     with translation.override("pt-br"):
-        text = render_to_string(f"notifications/email/{kind}.txt", context)
+        text = render_to_string(f"notifications/email/{kind}.txt", context) + render_to_string(
+            "notifications/email/footer.txt", context
+        )
         html = render_to_string(f"notifications/email/{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    if kind in NotificationKind.values:
+        # One-click unsubscribe for this kind (RFC 8058): mail clients POST to the URL without opening a page.
+        one_click = f"{settings.PUBLIC_WEB_URL}/api/v1/notifications/unsubscribe?token={context['unsubscribe_token']}"
+        message.extra_headers = {
+            "List-Unsubscribe": f"<{one_click}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     message.attach_alternative(html, "text/html")
     if kind == Kind.REGISTRATION and event is not None:
         message.attach("mutirao.ics", event_ics(event), "text/calendar")

@@ -1,7 +1,8 @@
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from mutiroes.accounts import lgpd, selectors, services, stats
+from mutiroes.accounts.unsubscribe import unsubscribe_apply
 from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.pagination import Page, PageParams, paginate
 from mutiroes.api.schemas.accounts import (
@@ -93,3 +94,15 @@ def list_badges(request: HttpRequest) -> list:
 def get_user_profile(request: HttpRequest, username: str) -> dict:
     user = selectors.user_public_profile_get(username=username[:150], viewer=current_user(request))
     return public_profile_out(user) | stats.user_public_achievements(user=user)
+
+
+class UnsubscribedOut(Schema):
+    kind: str = Field(description="the kind of e-mail now switched off")
+
+
+@router.post(
+    "/notifications/unsubscribe", response={200: UnsubscribedOut, 422: Error}, auth=None, operation_id="unsubscribe"
+)
+def unsubscribe(request: HttpRequest, token: Query[str]) -> dict:
+    """One-click unsubscribe (RFC 8058) from the kind of e-mail the signed token names; no sign-in needed."""
+    return {"kind": unsubscribe_apply(token=token[:1000])}
