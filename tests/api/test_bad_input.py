@@ -9,6 +9,7 @@ from ninja_jwt.tokens import RefreshToken
 from mutiroes.api.main import api
 from mutiroes.events.models import Event, Participation
 from tests.api.test_events_router import EVENTS, assert_error, event_payload
+from tests.events.photo_samples import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -371,3 +372,59 @@ def test_bad_path_ids_are_422_and_documented_on_every_route(client, user_factory
         assert 422 in documented, (method, template, documented)
         checked += 1
     assert checked >= 10
+
+
+PHOTO_PART = (
+    b'--b\r\nContent-Disposition: form-data; name="photo"; filename="%s"\r\nContent-Type: image/jpeg\r\n\r\n%s\r\n'  # noqa: E501
+)
+FIELD_PART = b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n'
+
+
+def _multipart(parts: list[bytes]) -> bytes:
+    return b"".join(parts) + b"--b--\r\n"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b'--b\r\nContent-Disposition: form-data; name="photo"\r\n\r\nx\r\n--b--\r\n'),
+        ("multipart/form-data; boundary=", b"--\r\n"),
+        ("multipart/form-data; boundary=b", _multipart([PHOTO_PART % (b"a" * 20_000 + b".jpg", image_bytes())])),
+        ("multipart/form-data; boundary=b", _multipart([FIELD_PART % n for n in range(1_500)])),
+        ("multipart/form-data; boundary=b", _multipart([PHOTO_PART % (b"p%d.jpg" % n, b"x") for n in range(150)])),
+        ("multipart/form-data; boundary=b", b"--b\r\nsem cabecalho\r\n"),
+    ],
+    ids=["no-boundary", "empty-boundary", "overlong-filename", "too-many-fields", "too-many-files", "truncated"],
+)
+def test_malformed_multipart_bodies_are_4xx(client, user_factory, event_factory, media_root, content_type, body):
+    organizer = user_factory()
+    event = event_factory(status="published", organizer=organizer)
+    response = client.post(f"{EVENTS}/{event.id}/photos", body, content_type=content_type, headers=_bearer(organizer))
+    assert_client_error_json(response, content_type)
+    assert not event.photos.exists()
+
+
+def test_a_long_but_acceptable_filename_is_stored_under_a_name_of_our_own(client, event_factory, media_root):
+    event = event_factory(status="published")
+    body = _multipart([PHOTO_PART % (b"foto-" * 150 + b".jpg", image_bytes())])
+    response = client.post(
+        f"{EVENTS}/{event.id}/photos", body, content_type="multipart/form-data; boundary=b",
+        headers=_bearer(event.organizer),
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert len(event.photos.get().image.name) <= 100
+
+
+def test_more_than_a_thousand_query_parameters_are_400(client):
+    query = "&".join(f"p{n}=1" for n in range(1_001))
+    for path in (EVENTS, "/api/v1/impact/summary", "/api/v1/categories"):
+        body = assert_client_error_json(client.get(f"{path}?{query}"), path)
+        assert body["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31"])
+@pytest.mark.parametrize("bound", ["from", "to"])
+def test_extreme_dates_on_the_impact_filters_are_422(client, bound, day):
+    body = assert_client_error_json(client.get("/api/v1/impact/summary", {bound: day}))
+    assert list(body["details"]["fields"]) == [bound]
+    assert client.get("/api/v1/impact/summary", {bound: "2200-12-31"}).status_code == 200

@@ -4,9 +4,10 @@ import logging
 from typing import Any
 
 from circuitbreaker import CircuitBreakerError
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
@@ -101,6 +102,13 @@ def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(413, "request body too large")
 
 
+def on_malformed_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Django parses the query string and form bodies lazily, inside the handler: too many fields
+    # (DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES) or a broken multipart body surface here.
+    logger.info("malformed request on %s: %s", request.path, exc)
+    return error_response(400, f"malformed request: {exc}")
+
+
 def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # The schemas bound every value; this is the backstop for a value the database still refuses.
     logger.warning("database refused a value on %s: %s", request.path, exc)
@@ -139,6 +147,8 @@ def install(api: NinjaAPI) -> None:
         (Throttled, on_throttled),
         (Http404, on_not_found),
         (RequestDataTooBig, on_too_big),
+        (SuspiciousOperation, on_malformed_request),
+        (MultiPartParserError, on_malformed_request),
         (DataError, on_data_error),
         (OperationalError, on_database_unavailable),
         (InterfaceError, on_database_unavailable),

@@ -1,9 +1,12 @@
-"""HTTP hygiene for /api: NUL bytes refused up front, and every error body in the documented JSON shape."""
+"""HTTP hygiene for /api: NUL bytes and oversized query strings refused up front, and every error body in the
+documented JSON shape."""
 
 import json
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 
 from mutiroes.api.errors import HTTP_CODES, error_response
@@ -23,6 +26,10 @@ class ApiHygieneMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or b"\x00" in unquote_to_bytes(query):
             return error_response(400, "NUL characters are not allowed in the URL")
+        try:
+            request.GET  # noqa: B018 - parsed here so every route refuses an oversized query, not only those reading it
+        except TooManyFieldsSent:
+            return error_response(400, f"more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query parameters")
         response = self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             replacement = error_response(response.status_code, _message(response))

@@ -54,12 +54,19 @@ class ReportOut(Schema):
     updated_at: datetime
 
 
+# Far enough either way for any real query, and near enough that a day boundary is still a valid datetime
+# (9999-12-31 + 1 day overflows).
+FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+
+
 class ImpactFiltersIn(Schema):
     city: Text(100) | None = None
     state: UF | None = None
     category: Id | None = None
-    from_: date | None = Field(None, alias="from", description="events starting on or after this day (Brasília time)")
-    to: date | None = Field(None, description="events starting on or before this day (Brasília time)")
+    from_: FilterDay | None = Field(
+        None, alias="from", description="events starting on or after this day (Brasília time)"
+    )
+    to: FilterDay | None = Field(None, description="events starting on or before this day (Brasília time)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "ImpactFiltersIn":
