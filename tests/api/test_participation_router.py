@@ -308,6 +308,48 @@ def test_check_in_with_code_in_the_window(api_client, event, user_factory, at):
     assert Participation.objects.get(event=row, user=user).checked_in_at == row.start_date - timedelta(minutes=30)
 
 
+def test_outside_the_window_a_right_code_and_a_wrong_one_get_the_same_answer(api_client, event, user_factory, at):
+    user, outsider = user_factory(), user_factory()
+    _join(api_client, event["id"], user)
+    row = Event.objects.get(pk=event["id"])
+    url = f"{EVENTS}/{event['id']}/check-in"
+    for when in (row.start_date - timedelta(days=1), row.end_date + timedelta(minutes=1)):
+        at(when)
+        right, wrong = (api_client.post(url, {"code": code}, user=user) for code in (row.check_in_code, "ERRADO"))
+        assert (right.status_code, right.json()) == (wrong.status_code, wrong.json()) == (409, right.json())
+        assert right.json()["code"] == "check_in_closed"
+    at(row.start_date)  # inside the window, someone not taking part cannot test codes either
+    right, wrong = (api_client.post(url, {"code": code}, user=outsider) for code in (row.check_in_code, "ERRADO"))
+    assert (right.status_code, right.json()) == (wrong.status_code, wrong.json())
+    assert right.json()["code"] == "not_confirmed"
+
+
+def test_wrong_codes_are_throttled_per_person_and_event(api_client, organizer, user_factory, at, settings):
+    settings.CHECK_IN_CODE_THROTTLE = "3/h"
+    first, second = _create(api_client, organizer), _create(api_client, organizer)
+    guesser, neighbour = user_factory(), user_factory()
+    for event in (first, second):
+        _join(api_client, event["id"], guesser)
+    _join(api_client, first["id"], neighbour)
+    row = Event.objects.get(pk=first["id"])
+    at(row.start_date)
+    url = f"{EVENTS}/{first['id']}/check-in"
+
+    statuses = [api_client.post(url, {"code": f"CHUTE{n}"}, user=guesser).status_code for n in range(3)]
+    throttled = api_client.post(url, {"code": row.check_in_code}, user=guesser)
+
+    assert statuses == [403, 403, 403]
+    body = assert_error(throttled, 429, "throttled")
+    assert 0 < int(throttled["Retry-After"]) <= 3600 and body["details"]["retry_after_s"] > 0
+    assert Participation.objects.get(event=row, user=guesser).checked_in_at is None
+    # Someone else at the same event, and the guesser at another event, are not held back.
+    assert api_client.post(url, {"code": row.check_in_code}, user=neighbour).status_code == 200
+    other = Event.objects.get(pk=second["id"])
+    at(other.start_date)
+    second_url = f"{EVENTS}/{second['id']}/check-in"
+    assert api_client.post(second_url, {"code": other.check_in_code}, user=guesser).status_code == 200
+
+
 def test_organizer_checks_in_by_user_id(api_client, event, organizer, user_factory, at):
     user, stranger = user_factory(), user_factory()
     _join(api_client, event["id"], user)

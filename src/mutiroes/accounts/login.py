@@ -3,15 +3,12 @@
 Only failures count. Thirty students behind one school's address all sign in; an address that keeps guessing
 is slowed down, and so is an account being guessed from many addresses. The account's bucket is keyed on the
 account (its username and e-mail share it), and a completed password reset empties it: whoever can read the
-owner's mailbox always has a way back in. Counters live in the shared cache; if it is down they are lost and
-sign-ins pass (the gateway's own limit still applies, and locking everyone out would be worse).
+owner's mailbox always has a way back in. The counters (infra/failures.py) fail open if the cache is down.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -21,8 +18,8 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from mutiroes.accounts import selectors
 from mutiroes.accounts.models import User
-from mutiroes.core.exceptions import DomainError
-from mutiroes.infra.cache import safe_cache
+from mutiroes.core.exceptions import DomainError, TooManyAttempts
+from mutiroes.infra.failures import FailureLimit
 
 logger = logging.getLogger(__name__)
 # Checked against for unknown logins, so that "no such user" costs the same hashing time as a wrong password.
@@ -33,25 +30,15 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
 
 
-class LoginThrottled(DomainError):
-    code = "throttled"
-
+class LoginThrottled(TooManyAttempts):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__("too many failed sign-ins: wait before trying again", retry_after_s=retry_after_s)
-        self.retry_after_s = retry_after_s
 
 
-def _rate() -> tuple[int, int]:
-    count, _, period = settings.LOGIN_THROTTLE.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[(period or "m")[0]]
-    return int(count), seconds
-
-
-def _keys(*, address: str, account: str) -> list[str]:
-    # Hashed: fixed-length keys, and no raw e-mails or addresses in the cache.
-    window = int(time.time()) // _rate()[1]
-    return [f"login-failures:{kind}:{hashlib.sha256(ident.encode()).hexdigest()}:{window}" for kind, ident in
-            (("address", address), ("account", account))]  # fmt: skip
+def _limits() -> tuple[FailureLimit, FailureLimit]:
+    # Read on each call so deployments and tests can change LOGIN_THROTTLE without re-importing.
+    rate = settings.LOGIN_THROTTLE
+    return FailureLimit("login-address", rate), FailureLimit("login-account", rate)
 
 
 def _account_ident(login: str, user: User | None) -> str:
@@ -62,25 +49,23 @@ def _account_ident(login: str, user: User | None) -> str:
 def login_authenticate(*, login: str, password: str, address: str) -> User:
     """The active account that `login` (username or e-mail) and `password` name; raises on failure or throttle."""
     user = selectors.user_get_by_login(login=login)
-    keys = _keys(address=address, account=_account_ident(login, user))
-    limit, period = _rate()
-    if any((safe_cache.get(key) or 0) >= limit for key in keys):
-        raise LoginThrottled(retry_after_s=period - int(time.time()) % period)
+    by_address, by_account = _limits()
+    account = _account_ident(login, user)
+    if by_address.exceeded(address) or by_account.exceeded(account):
+        raise LoginThrottled(retry_after_s=by_account.retry_after_s())
     if user is not None and user.check_password(password):
         return user
     if user is None:
         User(password=_DUMMY_HASH).check_password(password)  # the same work as a wrong password
-    for key in keys:
-        safe_cache.add(key, 0, period)
-        safe_cache.incr(key)
+    by_address.record(address)
+    by_account.record(account)
     logger.info("failed sign-in for %s", f"user {user.pk}" if user else "an unknown login")
     raise InvalidCredentials("wrong username or password")
 
 
 def login_throttle_clear(*, user: User) -> None:
     """Forget the account's failed sign-ins (after a completed password reset)."""
-    account_key = _keys(address="", account=_account_ident("", user))[1]
-    safe_cache.delete(account_key)
+    _limits()[1].clear(_account_ident("", user))
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from mutiroes.core.exceptions import (
     Forbidden,
     NotFound,
     TooLarge,
+    TooManyAttempts,
     UnsupportedMedia,
     ValidationFailed,
 )
@@ -30,6 +31,7 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (ValidationFailed, 422),
     (TooLarge, 413),
     (UnsupportedMedia, 415),
+    (TooManyAttempts, 429),
 ]
 HTTP_CODES = {
     400: "bad_request",
@@ -74,7 +76,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     details = exc.details
     if isinstance(exc, ValidationFailed):
         details = {"fields": exc.details}
-    return error_response(status, exc.message, code=exc.code, **details)
+    response = error_response(status, exc.message, code=exc.code, **details)
+    if isinstance(exc, TooManyAttempts):
+        response["Retry-After"] = str(max(1, exc.retry_after_s))
+    return response
 
 
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

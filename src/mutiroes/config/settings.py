@@ -251,6 +251,8 @@ NINJA_JWT = {
 }
 
 LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
+# Wrong check-in codes per person and event: against 8 hex characters, guessing is hopeless at this rate.
+CHECK_IN_CODE_THROTTLE = _env("CHECK_IN_CODE_THROTTLE", "5/h")
 
 # Redis: by URL, or through Sentinel when REDIS_SENTINELS=host:port,... is set.
 REDIS_URL = _env("REDIS_URL")

@@ -49,3 +49,13 @@ class UnsupportedMedia(DomainError):
     """The content is not of an accepted kind, whatever its name or declared type says (415)."""
 
     code = "unsupported_media_type"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in a window (429, with Retry-After)."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s

@@ -5,17 +5,20 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
-from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, ValidationFailed
+from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooManyAttempts, ValidationFailed
 from mutiroes.events import notify, selectors
 from mutiroes.events.models import Category, Event, Participation
 from mutiroes.infra import cache
+from mutiroes.infra.failures import FailureLimit
 
 logger = logging.getLogger(__name__)
 
@@ -306,19 +309,13 @@ def participation_set_status(
 def participation_check_in(
     *, event_id: int, user: User, code: str | None = None, user_id: int | None = None
 ) -> Participation:
-    """Check in by the participant with the event's code, or by the organiser naming the participant."""
+    """Check in by the participant with the event's code, or by the organiser naming the participant.
+
+    The window is checked first and the code last: outside the window, or for someone not confirmed, a right
+    code and a wrong one get the same answer, and only a confirmed participant's wrong codes are counted
+    (CHECK_IN_CODE_THROTTLE per person and event) so the code cannot be guessed.
+    """
     event = selectors.event_get_visible(event_id=event_id, user=user)
-    if user_id is not None:
-        if not selectors.can_manage(event=event, user=user):
-            raise Forbidden("only the organiser checks in other people", code="not_organizer")
-        target_id = user_id
-    else:
-        if code is None or code.strip().upper() != event.check_in_code:
-            raise Forbidden("wrong check-in code", code="wrong_check_in_code")
-        target_id = user.pk
-    participation = Participation.objects.select_for_update().filter(event=event, user_id=target_id).first()
-    if participation is None or participation.status != Participation.Status.CONFIRMED:
-        raise InvalidState("only confirmed participants can check in", code="not_confirmed")
     now = clock.now()
     if event.status != Event.Status.PUBLISHED or not (
         event.start_date - CHECK_IN_OPENS_BEFORE <= now <= event.end_date
@@ -329,11 +326,31 @@ def participation_check_in(
             opens_at=(event.start_date - CHECK_IN_OPENS_BEFORE).isoformat(),
             closes_at=event.end_date.isoformat(),
         )
+    if user_id is not None and not selectors.can_manage(event=event, user=user):
+        raise Forbidden("only the organiser checks in other people", code="not_organizer")
+    target_id = user.pk if user_id is None else user_id
+    participation = Participation.objects.select_for_update().filter(event=event, user_id=target_id).first()
+    if participation is None or participation.status != Participation.Status.CONFIRMED:
+        raise InvalidState("only confirmed participants can check in", code="not_confirmed")
+    if user_id is None:
+        _check_in_code_verify(event=event, user=user, code=code)
     if participation.checked_in_at is None:
         participation.checked_in_at = now
         participation.save(update_fields=["checked_in_at", "updated_at"])
         notify.checked_in(participation)
     return participation
+
+
+def _check_in_code_verify(*, event: Event, user: User, code: str | None) -> None:
+    limit = FailureLimit("check-in-code", settings.CHECK_IN_CODE_THROTTLE)
+    ident = f"{event.pk}:{user.pk}"
+    if limit.exceeded(ident):
+        raise TooManyAttempts(
+            "too many wrong check-in codes: wait before trying again", retry_after_s=limit.retry_after_s()
+        )
+    if code is None or not constant_time_compare(code.strip().upper(), event.check_in_code):
+        limit.record(ident)
+        raise Forbidden("wrong check-in code", code="wrong_check_in_code")
 
 
 @transaction.atomic

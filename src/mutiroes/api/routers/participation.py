@@ -69,7 +69,7 @@ def update_participant(
     return participation
 
 
-@router.post("/events/{event_id}/check-in", response={200: ParticipationOut, **WRITE}, auth=jwt)
+@router.post("/events/{event_id}/check-in", response={200: ParticipationOut, **WRITE, 429: Error}, auth=jwt)
 def check_in(request: HttpRequest, event_id: Path[Id], payload: CheckInIn) -> object:
     return services.participation_check_in(
         event_id=event_id, user=request.auth, code=payload.code, user_id=payload.user_id
