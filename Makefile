@@ -3,6 +3,7 @@
 #   make test   ruff, every test on PostgreSQL, the domain tests again on SQLite, then the web app's checks and
 #               browser journeys (make test-web)
 #   make lint   ruff check and ruff format --check
+#   make test-openapi  Redocly's recommended lint of docs/openapi.json (part of make test)
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -10,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres test-sqlite test-web lint format schema clean
+.PHONY: run test test-postgres test-sqlite test-web test-openapi lint format schema clean
 
 # The venv is made once; the project is reinstalled only when pyproject.toml changes (stamp files).
 $(BIN)/python:
@@ -38,6 +39,7 @@ run: $(VENV)/.installed-run web/.next/standalone/server.js
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check
+	$(MAKE) --no-print-directory test-openapi
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-web
@@ -64,6 +66,14 @@ test-web: $(VENV)/.installed-test web/node_modules/.package-lock.json
 	npm --prefix web test
 	npm --prefix web run --silent build
 	npm --prefix web run --silent e2e
+
+# Redocly's recommended ruleset over the committed contract: any error fails (warnings are printed). A pinned tool
+# of its own (tools/openapi-lint), so the web app's dependencies stay the app's.
+test-openapi: tools/openapi-lint/node_modules/.package-lock.json
+	npm --prefix tools/openapi-lint run --silent lint
+
+tools/openapi-lint/node_modules/.package-lock.json: tools/openapi-lint/package-lock.json
+	npm --prefix tools/openapi-lint ci --no-audit --no-fund
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check

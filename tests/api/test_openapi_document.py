@@ -36,3 +36,72 @@ def test_optional_body_fields_stay_optional_for_generated_clients(api_client):
     # A `default` would make openapi-typescript type the field as always present: it is described instead.
     assert "default" not in join_in["properties"]["experience_level"]
     assert 'Default: "".' in join_in["properties"]["experience_level"]["description"]
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_has_an_id_a_declared_tag_a_description_and_its_errors(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    declared = {tag["name"] for tag in schema["tags"] if tag.get("description")}
+    problems = []
+    for name, operation in _operations(schema):
+        if not operation.get("operationId"):
+            problems.append(f"{name}: no operationId")
+        if not operation.get("tags") or not set(operation["tags"]) <= declared:
+            problems.append(f"{name}: tags {operation.get('tags')} not among the declared {sorted(declared)}")
+        description = operation.get("description", "")
+        if not description.strip() or "\n" in description.strip():
+            problems.append(f"{name}: no one-line description")
+        if not any(str(status).startswith("4") for status in operation["responses"]):
+            problems.append(f"{name}: no error response declared")
+    assert not problems, "\n".join(problems)
+
+
+def test_one_bearer_scheme_public_optional_and_required_operations_say_which(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    assert schema["components"]["securitySchemes"] == {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": ANY_TEXT}
+    }
+    security = {name: operation["security"] for name, operation in _operations(schema)}
+    assert security["POST /api/v1/auth/token"] == []
+    assert security["GET /api/v1/categories"] == []
+    assert security["GET /api/v1/events"] == [{"bearerAuth": []}, {}]
+    assert security["POST /api/v1/events/{event_id}/join"] == [{"bearerAuth": []}]
+    assert set(map(json.dumps, security.values())) == {"[]", '[{"bearerAuth": []}, {}]', '[{"bearerAuth": []}]'}
+    staff = [operation for name, operation in _operations(schema) if name.split()[1].startswith("/api/v1/admin/")]
+    assert staff and all(operation["description"].startswith("Staff only.") for operation in staff)
+
+
+def test_info_servers_license_and_contact_are_declared(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    assert schema["servers"] and all(server["url"] for server in schema["servers"])
+    assert schema["info"]["license"]["identifier"] == "MIT"
+    assert schema["info"]["contact"]["url"]
+
+
+def test_no_two_paths_match_the_same_url_ambiguously(api_client):
+    # A literal segment wins over a template (/users/me over /users/{username}); but /admin/jobs/{name}/run and
+    # /admin/jobs/runs/{job_id} both match /admin/jobs/runs/run with neither more specific than the other.
+    paths = [path.split("/") for path in api_client.get("/api/openapi.json").json()["paths"]]
+
+    def ambiguous(a, b):
+        if len(a) != len(b) or any(x != y and "{" not in x + y for x, y in zip(a, b, strict=True)):
+            return False
+        a_literal = any("{" in y and "{" not in x for x, y in zip(a, b, strict=True))
+        b_literal = any("{" in x and "{" not in y for x, y in zip(a, b, strict=True))
+        return a_literal == b_literal
+
+    clashes = [("/".join(a), "/".join(b)) for i, a in enumerate(paths) for b in paths[i + 1 :] if ambiguous(a, b)]
+    assert not clashes, clashes
+
+
+class _AnyText:
+    def __eq__(self, other):
+        return isinstance(other, str) and bool(other.strip())
+
+
+ANY_TEXT = _AnyText()

@@ -16,7 +16,7 @@ JOBS = "/api/v1/admin/jobs"
 
 
 def run_path(job_id: int) -> str:
-    return f"/api/v1/admin/jobs/runs/{job_id}"
+    return f"/api/v1/admin/job-runs/{job_id}"
 
 
 ENDPOINTS = [

@@ -11,6 +11,7 @@ from ninja_jwt.exceptions import TokenBackendError, TokenError
 
 from mutiroes.accounts import selectors
 from mutiroes.accounts.models import User
+from mutiroes.core.exceptions import Forbidden
 
 logger = logging.getLogger(__name__)
 TOKEN_VERSION_CLAIM = "ver"  # the account's token_version when the token was issued
@@ -57,8 +58,19 @@ class OptionalJWTBearer(JWTBearer):
         return super().__call__(request)
 
 
+class StaffJWTBearer(JWTBearer):
+    """A valid token of a staff member; a valid token of anyone else is a 403 (checked before the body is read)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        if user is not None and not user.is_staff:
+            raise Forbidden("staff only", code="staff_only")
+        return user
+
+
 jwt = JWTBearer()
 optional_jwt = OptionalJWTBearer()
+staff = StaffJWTBearer()
 
 
 def current_user(request: HttpRequest) -> User | None:

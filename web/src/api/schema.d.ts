@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
+        /**
+         * Register
+         * @description Create an account; sign in with POST /auth/token afterwards.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -110,7 +113,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh Token */
+        /**
+         * Refresh Token
+         * @description Exchange a refresh token for a new pair; the presented refresh token is spent (rotation).
+         */
         post: operations["refreshToken"];
         delete?: never;
         options?: never;
@@ -127,7 +133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /**
+         * Logout
+         * @description Revoke a refresh token of the caller; an already invalid token is not an error.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -142,15 +151,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Me */
+        /**
+         * Get Me
+         * @description The caller's account and profile.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
-        /** Delete Me */
+        /**
+         * Delete Me
+         * @description Delete the caller's account (LGPD): personal data is erased; confirm with the password.
+         */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
-        /** Update Me */
+        /**
+         * Update Me
+         * @description Change the caller's profile; fields left out stay as they are.
+         */
         patch: operations["updateMe"];
         trace?: never;
     };
@@ -161,9 +179,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Notification Settings */
+        /**
+         * Get Notification Settings
+         * @description Which e-mails the caller receives, and the reminder's lead time.
+         */
         get: operations["getNotificationSettings"];
-        /** Update Notification Settings */
+        /**
+         * Update Notification Settings
+         * @description Replace the caller's e-mail settings.
+         */
         put: operations["updateNotificationSettings"];
         post?: never;
         delete?: never;
@@ -179,7 +203,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List My Events */
+        /**
+         * List My Events
+         * @description Events the caller organises or is registered for.
+         */
         get: operations["listMyEvents"];
         put?: never;
         post?: never;
@@ -196,7 +223,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get My Stats */
+        /**
+         * Get My Stats
+         * @description The caller's volunteering figures: events attended, hours, impact shares.
+         */
         get: operations["getMyStats"];
         put?: never;
         post?: never;
@@ -213,7 +243,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List My Badges */
+        /**
+         * List My Badges
+         * @description Badges the caller has earned.
+         */
         get: operations["listMyBadges"];
         put?: never;
         post?: never;
@@ -230,7 +263,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export Me */
+        /**
+         * Export Me
+         * @description LGPD export: every record held about the caller.
+         */
         get: operations["exportMe"];
         put?: never;
         post?: never;
@@ -247,7 +283,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Badges */
+        /**
+         * List Badges
+         * @description The badge catalogue and what earns each badge.
+         */
         get: operations["listBadges"];
         put?: never;
         post?: never;
@@ -264,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User Profile */
+        /**
+         * Get User Profile
+         * @description A public profile, with stats and badges when the person shows them.
+         */
         get: operations["getUserProfile"];
         put?: never;
         post?: never;
@@ -301,7 +343,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Categories */
+        /**
+         * List Categories
+         * @description The event categories (cleanup, planting...).
+         */
         get: operations["listCategories"];
         put?: never;
         post?: never;
@@ -318,10 +363,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Events */
+        /**
+         * List Events
+         * @description Search events: filters, full-text `q`, `near` with a radius, ordering; paginated.
+         */
         get: operations["listEvents"];
         put?: never;
-        /** Create Event */
+        /**
+         * Create Event
+         * @description Create an event as its organiser, as a draft or published.
+         */
         post: operations["createEvent"];
         delete?: never;
         options?: never;
@@ -336,15 +387,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Event */
+        /**
+         * Get Event
+         * @description One event, with the caller's participation when signed in.
+         */
         get: operations["getEvent"];
         put?: never;
         post?: never;
-        /** Delete Event */
+        /**
+         * Delete Event
+         * @description Organiser: delete a draft or an event nobody joined.
+         */
         delete: operations["deleteEvent"];
         options?: never;
         head?: never;
-        /** Update Event */
+        /**
+         * Update Event
+         * @description Organiser: change an event; date, place or capacity changes notify the participants.
+         */
         patch: operations["updateEvent"];
         trace?: never;
     };
@@ -357,7 +417,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish Event */
+        /**
+         * Publish Event
+         * @description Organiser: publish a draft, so that others can find and join it.
+         */
         post: operations["publishEvent"];
         delete?: never;
         options?: never;
@@ -374,7 +437,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel Event */
+        /**
+         * Cancel Event
+         * @description Organiser: cancel the event; the participants are notified by e-mail.
+         */
         post: operations["cancelEvent"];
         delete?: never;
         options?: never;
@@ -389,7 +455,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Event Calendar */
+        /**
+         * Get Event Calendar
+         * @description The event as an iCalendar file (.ics) to add to a calendar.
+         */
         get: operations["getEventCalendar"];
         put?: never;
         post?: never;
@@ -406,7 +475,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Event Stats */
+        /**
+         * Get Event Stats
+         * @description Counts for an event: participants by status, check-ins, spots left, photos, resources.
+         */
         get: operations["getEventStats"];
         put?: never;
         post?: never;
@@ -425,7 +497,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join Event */
+        /**
+         * Join Event
+         * @description Join an event: confirmed, pending approval, or on the waiting list when full.
+         */
         post: operations["joinEvent"];
         delete?: never;
         options?: never;
@@ -442,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave Event */
+        /**
+         * Leave Event
+         * @description Leave an event; the first person on the waiting list is promoted.
+         */
         post: operations["leaveEvent"];
         delete?: never;
         options?: never;
@@ -457,7 +535,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Participants */
+        /**
+         * List Participants
+         * @description Organiser: everyone registered, with contact and emergency data.
+         */
         get: operations["listParticipants"];
         put?: never;
         post?: never;
@@ -474,7 +555,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Sign In Sheet */
+        /**
+         * Get Sign In Sheet
+         * @description Organiser: the participants as a CSV sign-in sheet.
+         */
         get: operations["getSignInSheet"];
         put?: never;
         post?: never;
@@ -497,7 +581,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Participant */
+        /**
+         * Update Participant
+         * @description Organiser: approve or reject a participation.
+         */
         patch: operations["updateParticipant"];
         trace?: never;
     };
@@ -510,7 +597,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check In */
+        /**
+         * Check In
+         * @description Check in: the participant sends the event's code, or the organiser sends a user_id.
+         */
         post: operations["checkIn"];
         delete?: never;
         options?: never;
@@ -525,10 +615,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Resources */
+        /**
+         * List Resources
+         * @description The resources an event needs (tools, materials), with what has been pledged.
+         */
         get: operations["listResources"];
         put?: never;
-        /** Create Resource */
+        /**
+         * Create Resource
+         * @description Organiser: add a resource the event needs.
+         */
         post: operations["createResource"];
         delete?: never;
         options?: never;
@@ -546,11 +642,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Resource */
+        /**
+         * Delete Resource
+         * @description Organiser: remove a resource and its pledges.
+         */
         delete: operations["deleteResource"];
         options?: never;
         head?: never;
-        /** Update Resource */
+        /**
+         * Update Resource
+         * @description Organiser: change a resource; fields left out stay as they are.
+         */
         patch: operations["updateResource"];
         trace?: never;
     };
@@ -563,9 +665,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pledge to bring a quantity (upsert; 0 withdraws) */
+        /**
+         * Pledge Resource
+         * @description Participant: pledge to bring a quantity of a resource (an upsert; 0 withdraws).
+         */
         post: operations["pledgeResource"];
-        /** Withdraw Pledge */
+        /**
+         * Withdraw Pledge
+         * @description Participant: withdraw the caller's pledge for a resource.
+         */
         delete: operations["withdrawPledge"];
         options?: never;
         head?: never;
@@ -579,10 +687,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Photos */
+        /**
+         * List Photos
+         * @description Photos of an event, newest first.
+         */
         get: operations["listPhotos"];
         put?: never;
-        /** Upload a photo (JPEG, PNG or WebP; metadata such as GPS is removed) */
+        /**
+         * Upload Photo
+         * @description Participant: upload a photo (JPEG, PNG or WebP); metadata such as GPS is removed.
+         */
         post: operations["uploadPhoto"];
         delete?: never;
         options?: never;
@@ -600,7 +714,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Photo */
+        /**
+         * Delete Photo
+         * @description Delete a photo: its uploader or the organiser.
+         */
         delete: operations["deletePhoto"];
         options?: never;
         head?: never;
@@ -614,10 +731,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Comments */
+        /**
+         * List Comments
+         * @description The event's comment threads: top-level comments with their replies.
+         */
         get: operations["listComments"];
         put?: never;
-        /** Create Comment */
+        /**
+         * Create Comment
+         * @description Comment on an event, or reply to a top-level comment.
+         */
         post: operations["createComment"];
         delete?: never;
         options?: never;
@@ -635,7 +758,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Comment */
+        /**
+         * Delete Comment
+         * @description Remove a comment: its author or the organiser (moderation).
+         */
         delete: operations["deleteComment"];
         options?: never;
         head?: never;
@@ -649,11 +775,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Report */
+        /**
+         * Get Report
+         * @description The impact report of an event, with the figures computed from it.
+         */
         get: operations["getReport"];
-        /** Replace Report */
+        /**
+         * Replace Report
+         * @description Organiser: file or replace the event's impact report.
+         */
         put: operations["replaceReport"];
-        /** Create Report */
+        /**
+         * Create Report
+         * @description Organiser: file the event's impact report, once the event has started.
+         */
         post: operations["createReport"];
         delete?: never;
         options?: never;
@@ -668,7 +803,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Impact Summary */
+        /**
+         * Get Impact Summary
+         * @description Public impact totals, filtered by city, state, category and dates.
+         */
         get: operations["getImpactSummary"];
         put?: never;
         post?: never;
@@ -685,7 +823,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Monthly Impact */
+        /**
+         * Get Monthly Impact
+         * @description The stored monthly impact report (404 until it has been generated).
+         */
         get: operations["getMonthlyImpact"];
         put?: never;
         post?: never;
@@ -702,7 +843,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Monthly Impact Csv */
+        /**
+         * Get Monthly Impact Csv
+         * @description The stored monthly impact report as CSV (404 until it has been generated).
+         */
         get: operations["getMonthlyImpactCsv"];
         put?: never;
         post?: never;
@@ -721,7 +865,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Request Monthly Report */
+        /**
+         * Request Monthly Report
+         * @description Staff only. Queue the monthly impact report for a month; the answer names the run to follow.
+         */
         post: operations["requestMonthlyReport"];
         delete?: never;
         options?: never;
@@ -736,7 +883,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Jobs */
+        /**
+         * List Jobs
+         * @description Staff only. The scheduler's jobs: schedule, next run and last runs.
+         */
         get: operations["listJobs"];
         put?: never;
         post?: never;
@@ -755,7 +905,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run Job */
+        /**
+         * Run Job
+         * @description Staff only. Run a scheduled job now, outside its schedule; the answer names the run to follow.
+         */
         post: operations["runJob"];
         delete?: never;
         options?: never;
@@ -763,14 +916,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/jobs/runs/{job_id}": {
+    "/api/v1/admin/job-runs/{job_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Get Job Run */
+        /**
+         * Get Job Run
+         * @description Staff only. The state of one run in the ledger (queued, running, done, failed, missed).
+         */
         get: operations["getJobRun"];
         put?: never;
         post?: never;
@@ -981,29 +1137,6 @@ export interface components {
              * @description hours before the start
              */
             reminder_lead_hours: number;
-        };
-        /** MyEventsFilters */
-        MyEventsFilters: {
-            /**
-             * Role
-             * @description organizer: events I organise (drafts included); participant: events I am registered for, on the waiting list of, or attended
-             * @default participant
-             * @enum {string}
-             */
-            role: "organizer" | "participant";
-        };
-        /** PageParams */
-        PageParams: {
-            /**
-             * Page
-             * @default 1
-             */
-            page: number;
-            /**
-             * Page Size
-             * @default 20
-             */
-            page_size: number;
         };
         /** CategoryRef */
         CategoryRef: {
@@ -1306,35 +1439,6 @@ export interface components {
             slug: string;
             /** Description */
             description: string;
-        };
-        /** EventFiltersIn */
-        EventFiltersIn: {
-            /** Category */
-            category?: number | null;
-            /** City */
-            city?: string | null;
-            /** State */
-            state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | null;
-            /** Status */
-            status?: ("draft" | "published" | "completed" | "cancelled") | null;
-            /** Starts After */
-            starts_after?: string | null;
-            /** Starts Before */
-            starts_before?: string | null;
-            /** Q */
-            q?: string | null;
-            /**
-             * Near
-             * @description latitude,longitude (decimal degrees)
-             */
-            near?: string | null;
-            /**
-             * Radius Km
-             * @default 25
-             */
-            radius_km: number;
-            /** Ordering */
-            ordering?: ("start_date" | "-start_date" | "distance") | null;
         };
         /** EventIn */
         EventIn: {
@@ -1729,27 +1833,6 @@ export interface components {
              */
             created_at: string;
         };
-        /**
-         * PhotoIn
-         * @description The form fields sent with the `photo` file (multipart/form-data).
-         */
-        PhotoIn: {
-            /**
-             * Caption
-             * @default
-             */
-            caption: string;
-            /**
-             * Is Before
-             * @default false
-             */
-            is_before: boolean;
-            /**
-             * Is After
-             * @default false
-             */
-            is_after: boolean;
-        };
         /** CommentOut */
         CommentOut: {
             /** Id */
@@ -1925,25 +2008,6 @@ export interface components {
              */
             achievements?: string;
         };
-        /** ImpactFiltersIn */
-        ImpactFiltersIn: {
-            /** City */
-            city?: string | null;
-            /** State */
-            state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | null;
-            /** Category */
-            category?: number | null;
-            /**
-             * From
-             * @description events starting on or after this day (Brasília time)
-             */
-            from?: string | null;
-            /**
-             * To
-             * @description events starting on or before this day (Brasília time)
-             */
-            to?: string | null;
-        };
         /** ImpactTotals */
         ImpactTotals: {
             /** Events */
@@ -1962,13 +2026,6 @@ export interface components {
             area_m2: string;
             /** Co2E Kg */
             co2e_kg: string;
-        };
-        /** PeriodIn */
-        PeriodIn: {
-            /** Year */
-            year: number;
-            /** Month */
-            month: number;
         };
         /** CategoryImpact */
         CategoryImpact: {
@@ -2037,7 +2094,7 @@ export interface components {
         JobAccepted: {
             /**
              * Job Id
-             * @description the run in the ledger: GET /api/v1/admin/jobs/runs/{job_id}
+             * @description the run in the ledger: GET /api/v1/admin/job-runs/{job_id}
              */
             job_id: number;
         };

@@ -29,6 +29,7 @@ router = Router(tags=["auth"])
 
 @router.post("/register", response={201: MeOut, 409: Error, 422: Error}, auth=None)
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
+    """Create an account; sign in with POST /auth/token afterwards."""
     user = services.user_register(**payload.model_dump())
     return Status(201, me_out(user))
 
@@ -84,6 +85,7 @@ def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn
 
 @router.post("/token/refresh", response={200: TokenPairOut, 401: Error, 422: Error}, auth=None)
 def refresh_token(request: HttpRequest, payload: RefreshIn) -> Status:
+    """Exchange a refresh token for a new pair; the presented refresh token is spent (rotation)."""
     try:
         refresh = RefreshToken(payload.refresh)
         version = refresh.payload.get(TOKEN_VERSION_CLAIM)
@@ -117,6 +119,7 @@ def _spend(refresh: RefreshToken) -> bool:
 
 @router.post("/logout", response={204: None, 401: Error, 422: Error}, auth=jwt)
 def logout(request: HttpRequest, payload: RefreshIn) -> Status:
+    """Revoke a refresh token of the caller; an already invalid token is not an error."""
     try:
         token = RefreshToken(payload.refresh)
         if token.payload.get("user_id") == request.auth.pk:

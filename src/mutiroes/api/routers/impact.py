@@ -18,17 +18,20 @@ CSV_COLUMNS = ("events", "volunteers", "hours", "trash_kg", "recyclable_kg", "tr
 
 @router.get("/events/{event_id}/report", response={200: ReportOut, **READ}, auth=optional_jwt)
 def get_report(request: HttpRequest, event_id: Path[Id]) -> object:
+    """The impact report of an event, with the figures computed from it."""
     return selectors.report_get_visible(event_id=event_id, user=current_user(request))
 
 
 @router.post("/events/{event_id}/report", response={201: ReportOut, **WRITE}, auth=jwt)
 def create_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) -> Status:
+    """Organiser: file the event's impact report, once the event has started."""
     services.report_file(event_id=event_id, user=request.auth, data=payload.model_dump())
     return Status(201, selectors.report_get_visible(event_id=event_id, user=request.auth))
 
 
 @router.put("/events/{event_id}/report", response={200: ReportOut, 201: ReportOut, **WRITE}, auth=jwt)
 def replace_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) -> Status:
+    """Organiser: file or replace the event's impact report."""
     _report, created = services.report_file(
         event_id=event_id, user=request.auth, data=payload.model_dump(), replace=True
     )
@@ -37,6 +40,7 @@ def replace_report(request: HttpRequest, event_id: Path[Id], payload: ReportIn) 
 
 @router.get("/impact/summary", response={200: ImpactTotals, 401: Error, 422: Error, 503: Error}, auth=optional_jwt)
 def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) -> object:
+    """Public impact totals, filtered by city, state, category and dates."""
     query = selectors.ImpactFilters(
         city=filters.city, state=filters.state, category=filters.category, date_from=filters.from_, date_to=filters.to
     )
@@ -50,6 +54,7 @@ def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) ->
 
 @router.get("/impact/monthly", response={200: MonthlyReportOut, **READ}, auth=optional_jwt)
 def get_monthly_impact(request: HttpRequest, period: Query[PeriodIn]) -> object:
+    """The stored monthly impact report (404 until it has been generated)."""
     return selectors.monthly_report_get(year=period.year, month=period.month)
 
 
@@ -60,6 +65,7 @@ def get_monthly_impact(request: HttpRequest, period: Query[PeriodIn]) -> object:
     openapi_extra={"responses": {200: {"description": "monthly impact report", "content": {"text/csv": {}}}}},
 )
 def get_monthly_impact_csv(request: HttpRequest, period: Query[PeriodIn]) -> HttpResponse:
+    """The stored monthly impact report as CSV (404 until it has been generated)."""
     report = selectors.monthly_report_get(year=period.year, month=period.month)
     rows = [
         *(["cidade", row["city"], row["state"], *_figures(row)] for row in report.by_city),

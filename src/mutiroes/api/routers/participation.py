@@ -14,6 +14,7 @@ WRITE = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 @router.post("/events/{event_id}/join", response={200: ParticipationOut, 201: ParticipationOut, **WRITE}, auth=jwt)
 def join_event(request: HttpRequest, event_id: Path[Id], payload: JoinIn | None = None) -> Status:
+    """Join an event: confirmed, pending approval, or on the waiting list when full."""
     details = payload.model_dump() if payload is not None else {}
     participation, joined = services.participation_join(event_id=event_id, user=request.auth, details=details)
     return Status(201 if joined else 200, participation)
@@ -21,12 +22,14 @@ def join_event(request: HttpRequest, event_id: Path[Id], payload: JoinIn | None 
 
 @router.post("/events/{event_id}/leave", response={200: ParticipationOut, **WRITE}, auth=jwt)
 def leave_event(request: HttpRequest, event_id: Path[Id]) -> object:
+    """Leave an event; the first person on the waiting list is promoted."""
     participation, _promoted = services.participation_leave(event_id=event_id, user=request.auth)
     return participation
 
 
 @router.get("/events/{event_id}/participants", response={200: Page[ParticipantOut], **WRITE}, auth=jwt)
 def list_participants(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
+    """Organiser: everyone registered, with contact and emergency data."""
     event = selectors.event_get_managed(event_id=event_id, user=request.auth)
     return paginate(selectors.participant_list(event=event), page)
 
@@ -38,6 +41,7 @@ def list_participants(request: HttpRequest, event_id: Path[Id], page: Query[Page
     openapi_extra={"responses": {200: {"description": "sign-in sheet", "content": {"text/csv": {}}}}},
 )
 def get_sign_in_sheet(request: HttpRequest, event_id: Path[Id]) -> HttpResponse:
+    """Organiser: the participants as a CSV sign-in sheet."""
     event = selectors.event_get_managed(event_id=event_id, user=request.auth)
     header = ["nome", "usuario", "e-mail", "status", "contato de emergencia", "telefone de emergencia",
               "necessidades especiais", "experiencia", "check-in", "assinatura"]  # fmt: skip
@@ -63,6 +67,7 @@ def get_sign_in_sheet(request: HttpRequest, event_id: Path[Id]) -> HttpResponse:
 def update_participant(
     request: HttpRequest, event_id: Path[Id], participation_id: Path[Id], payload: ParticipationStatusIn
 ) -> object:
+    """Organiser: approve or reject a participation."""
     participation, _promoted = services.participation_set_status(
         event_id=event_id, participation_id=participation_id, user=request.auth, status=payload.status
     )
@@ -71,6 +76,7 @@ def update_participant(
 
 @router.post("/events/{event_id}/check-in", response={200: ParticipationOut, **WRITE, 429: Error}, auth=jwt)
 def check_in(request: HttpRequest, event_id: Path[Id], payload: CheckInIn) -> object:
+    """Check in: the participant sends the event's code, or the organiser sends a user_id."""
     return services.participation_check_in(
         event_id=event_id, user=request.auth, code=payload.code, user_id=payload.user_id
     )

@@ -29,11 +29,13 @@ router = Router(tags=["accounts"])
 
 @router.get("/users/me", response={200: MeOut, 401: Error}, auth=jwt)
 def get_me(request: HttpRequest) -> dict:
+    """The caller's account and profile."""
     return me_out(request.auth)
 
 
 @router.patch("/users/me", response={200: MeOut, 401: Error, 422: Error}, auth=jwt)
 def update_me(request: HttpRequest, payload: ProfilePatch) -> dict:
+    """Change the caller's profile; fields left out stay as they are."""
     user = services.user_update_profile(user=request.auth, data=payload.model_dump(exclude_unset=True))
     return me_out(user)
 
@@ -45,12 +47,14 @@ def update_me(request: HttpRequest, payload: ProfilePatch) -> dict:
     throttle=[PasswordConfirmThrottle()],
 )
 def delete_me(request: HttpRequest, payload: AccountDeleteIn) -> Status:
+    """Delete the caller's account (LGPD): personal data is erased; confirm with the password."""
     lgpd.user_delete_account(user=request.auth, password=payload.password)
     return Status(204, None)
 
 
 @router.get("/users/me/notification-settings", response={200: NotificationSettingsOut, 401: Error}, auth=jwt)
 def get_notification_settings(request: HttpRequest) -> object:
+    """Which e-mails the caller receives, and the reminder's lead time."""
     return selectors.notification_settings_get(user=request.auth)
 
 
@@ -58,6 +62,7 @@ def get_notification_settings(request: HttpRequest) -> object:
     "/users/me/notification-settings", response={200: NotificationSettingsOut, 401: Error, 422: Error}, auth=jwt
 )
 def update_notification_settings(request: HttpRequest, payload: NotificationSettingsIn) -> object:
+    """Replace the caller's e-mail settings."""
     return services.notification_settings_update(
         user=request.auth, email=payload.email.model_dump(), reminder_lead_hours=payload.reminder_lead_hours
     )
@@ -65,6 +70,7 @@ def update_notification_settings(request: HttpRequest, payload: NotificationSett
 
 @router.get("/users/me/events", response={200: Page[EventOut], 401: Error, 422: Error}, auth=jwt)
 def list_my_events(request: HttpRequest, filters: Query[MyEventsFilters], page: Query[PageParams]) -> dict:
+    """Events the caller organises or is registered for."""
     result = paginate(selectors.user_event_list(user=request.auth, role=filters.role), page)
     with_my_participation(result["items"], request.auth)
     return result
@@ -72,26 +78,31 @@ def list_my_events(request: HttpRequest, filters: Query[MyEventsFilters], page: 
 
 @router.get("/users/me/stats", response={200: UserStatsOut, 401: Error}, auth=jwt)
 def get_my_stats(request: HttpRequest) -> object:
+    """The caller's volunteering figures: events attended, hours, impact shares."""
     return stats.user_stats_current(user_id=request.auth.pk)
 
 
 @router.get("/users/me/badges", response={200: list[UserBadgeOut], 401: Error}, auth=jwt)
 def list_my_badges(request: HttpRequest) -> list:
+    """Badges the caller has earned."""
     return list(selectors.user_badge_list(user_id=request.auth.pk))
 
 
 @router.get("/users/me/export", response={200: ExportOut, 401: Error}, auth=jwt)
 def export_me(request: HttpRequest) -> dict:
+    """LGPD export: every record held about the caller."""
     return lgpd.user_export(user=request.auth)
 
 
 @router.get("/badges", response={200: list[BadgeOut]}, auth=None)
 def list_badges(request: HttpRequest) -> list:
+    """The badge catalogue and what earns each badge."""
     return list(selectors.badge_catalogue())
 
 
 @router.get("/users/{username}", response={200: PublicProfileWithStatsOut, 401: Error, 404: Error}, auth=optional_jwt)
 def get_user_profile(request: HttpRequest, username: str) -> dict:
+    """A public profile, with stats and badges when the person shows them."""
     user = selectors.user_public_profile_get(username=username[:150], viewer=current_user(request))
     return public_profile_out(user) | stats.user_public_achievements(user=user)
 

@@ -12,7 +12,7 @@ class MonthlyReportIn(InSchema):
 
 
 class JobAccepted(Schema):
-    job_id: int = Field(description="the run in the ledger: GET /api/v1/admin/jobs/runs/{job_id}")
+    job_id: int = Field(description="the run in the ledger: GET /api/v1/admin/job-runs/{job_id}")
 
 
 class JobRunOut(Schema):

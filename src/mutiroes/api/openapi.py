@@ -1,0 +1,160 @@
+"""The OpenAPI document is the contract clients are generated from: what ninja derives, finished here.
+
+ninja knows the routes, their bodies and their declared statuses. What it cannot know is written here, once
+for every operation: the tags' descriptions, one bearer scheme (ninja names one scheme per auth class), the
+statuses answered around the handler (body parsing, the Idempotency-Key middleware, a database outage), and
+request-body defaults moved into descriptions.
+"""
+
+import json
+import re
+from typing import Any
+
+from ninja import NinjaAPI
+
+from mutiroes.api.auth import JWTBearer, OptionalJWTBearer, StaffJWTBearer
+from mutiroes.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from mutiroes.api.idempotency import NOT_REPLAYED as IDEMPOTENCY_EXEMPT
+
+TAGS = [
+    {"name": "auth", "description": "Registration, tokens (obtain, refresh, log out) and passwords."},
+    {"name": "accounts", "description": "The caller's account, profile, e-mail settings, stats, badges and LGPD."},
+    {"name": "events", "description": "Events: search, create, edit, publish, cancel; categories, calendar, stats."},
+    {"name": "participation", "description": "Joining and leaving, the waiting list, approval and check-in."},
+    {"name": "community", "description": "What an event needs and who brings it, photos and comments."},
+    {"name": "impact", "description": "Impact reports of events and the public totals computed from them."},
+    {"name": "admin", "description": "Staff only: the scheduler's jobs and their runs."},
+]
+SERVERS = [{"url": "/", "description": "The server this document was fetched from"}]
+INFO = {
+    "license": {"name": "MIT", "identifier": "MIT"},
+    "contact": {"name": "Mutirões", "url": "https://mutiroes.org"},
+}
+OPENAPI_EXTRA = {"info": INFO, "tags": TAGS}
+
+BEARER = "bearerAuth"
+SECURITY_SCHEMES = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "The access token from POST /api/v1/auth/token, in `Authorization: Bearer <access>`.",
+    }
+}
+STAFF_ONLY = "Staff only."
+
+IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Same key from the same user within 24 h replays the first response and creates nothing new.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+# Answered around the handler (body parsing, the Idempotency-Key middleware), so no route lists them itself;
+# clients are generated from this schema, so they are declared here for every operation they can reach.
+BODY_STATUSES = {400: "Malformed body: not JSON, not UTF-8, or nested too deep", 413: "Request body too large"}
+# ApiHygieneMiddleware refuses a NUL anywhere in the URL before routing; ninja answers 422 for a path or
+# query parameter of the wrong type or range (e.g. /events/abc).
+URL_STATUSES = {400: "Malformed URL: NUL characters in the path or query string"}
+PARAMETER_STATUSES = {422: "Invalid path or query parameter"}
+# Every operation reads the database (the token's user at least): while it is down or its breaker is open the
+# answer is 503 with Retry-After (api/errors.py), from any route, not only those with a cached fallback.
+UNAVAILABLE_STATUSES = {503: "The database is unavailable (down, or its breaker is open); retry after Retry-After"}
+IDEMPOTENCY_STATUSES = {
+    409: "The first request with this Idempotency-Key is still running",
+    413: "Request body too large",
+    422: "This Idempotency-Key was used for a different request, or is malformed",
+}
+
+
+class MutiroesAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        # Handlers are named verb_noun and unique across routers: `join_event` → `joinEvent`, which is what a
+        # generated client calls the method (the default, module path + name, makes names nobody would type).
+        first, *rest = operation.view_func.__name__.split("_")
+        return first + "".join(word.capitalize() for word in rest)
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, path_item in schema.get("paths", {}).items():
+            for method, operation in path_item.items():
+                _declare_surrounding_statuses(operation)
+                if method == "post" and operation.get("security") and not path.startswith(IDEMPOTENCY_EXEMPT):
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                    _declare(operation, IDEMPOTENCY_STATUSES)
+                _one_bearer_scheme(operation)
+        schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+        schema["servers"] = SERVERS
+        _describe_input_defaults(schema)
+        _drop_unused_components(schema)
+        return schema
+
+
+def _declare_surrounding_statuses(operation: dict[str, Any]) -> None:
+    if "requestBody" in operation:
+        _declare(operation, BODY_STATUSES)
+    _declare(operation, URL_STATUSES)
+    _declare(operation, UNAVAILABLE_STATUSES)
+    if any(parameter.get("in") in {"path", "query"} for parameter in operation.get("parameters", [])):
+        _declare(operation, PARAMETER_STATUSES)
+
+
+def _one_bearer_scheme(operation: dict[str, Any]) -> None:
+    """ninja names a scheme per auth class; the contract has one bearer scheme, optional or not, staff or not."""
+    names = {name for requirement in operation.get("security", []) for name in requirement}
+    if not names:
+        operation["security"] = []  # public: no token is needed (nor looked at)
+    elif OptionalJWTBearer.__name__ in names:
+        operation["security"] = [{BEARER: []}, {}]  # a token shows more (drafts, my_participation); none is fine
+    else:
+        operation["security"] = [{BEARER: []}]
+    if StaffJWTBearer.__name__ in names and not operation.get("description", "").startswith(STAFF_ONLY):
+        operation["description"] = f"{STAFF_ONLY} {operation.get('description', '')}".strip()
+    unknown = names - {JWTBearer.__name__, OptionalJWTBearer.__name__, StaffJWTBearer.__name__}
+    if unknown:
+        raise ValueError(f"auth classes without a place in the contract: {sorted(unknown)}")
+
+
+def _describe_input_defaults(schema: dict[str, Any]) -> None:
+    """Request bodies' defaults move into the field's description.
+
+    Code generators (openapi-typescript's default options among them) read a `default` on a component as "the
+    server always sends it" and make the field required, so a client could not leave out an optional field.
+    """
+    bodies = json.dumps(
+        [op["requestBody"] for item in schema["paths"].values() for op in item.values() if "requestBody" in op]
+    )
+    components = schema.get("components", {}).get("schemas", {})
+    pending, inputs = set(_REF.findall(bodies)), set()
+    while pending:  # and the components those refer to (NotificationSettingsIn → EmailTogglesIn)
+        name = pending.pop()
+        inputs.add(name)
+        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - inputs
+    for name in inputs:
+        for field in components.get(name, {}).get("properties", {}).values():
+            if "default" in field:
+                default = json.dumps(field.pop("default"), ensure_ascii=False)
+                field["description"] = " ".join(filter(None, [field.get("description"), f"Default: {default}."]))
+
+
+_REF = re.compile(r'"#/components/schemas/([^"]+)"')
+
+
+def _drop_unused_components(schema: dict[str, Any]) -> None:
+    """ninja also emits the models of query parameters (PageParams, EventFiltersIn), which nothing refers to."""
+    components = schema["components"]["schemas"]
+    pending, used = set(_REF.findall(json.dumps(schema["paths"]))), set()
+    while pending:
+        name = pending.pop()
+        used.add(name)
+        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - used
+    for name in set(components) - used:
+        del components[name]
+
+
+def _declare(operation: dict[str, Any], statuses: dict[int, str]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, description in statuses.items():
+        if status not in responses and str(status) not in responses:
+            responses[status] = {"description": description, "content": ERROR_CONTENT}
