@@ -11,6 +11,8 @@
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 SETTINGS = "mutiroes.config.settings"
 
@@ -69,6 +71,17 @@ def _scheduler(argv: list[str]) -> None:
     scheduler_main(argv)
 
 
+def _metrics_dir(instance: str) -> None:
+    """prometheus-client's multiprocess mode for a server with several processes: one sample directory per
+    instance, emptied before it starts (samples of a previous run would be summed in). Set before exec: the
+    client reads it when imported, in every process."""
+    default = Path(tempfile.gettempdir()) / "mutiroes-metrics" / instance
+    path = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(default)))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+
+
 def _exec(argv: list[str]) -> None:
     # exec: signals (SIGTERM on deploy) reach the server or worker master directly.
     os.execvp(argv[0], argv)  # noqa: S606 - fixed argv built above, no shell
@@ -79,7 +92,14 @@ def _worker(argv: list[str]) -> None:
     parser.add_argument("--processes", "-p", type=int, default=2)
     parser.add_argument("--threads", "-t", type=int, default=4)
     parser.add_argument("--queues", "-Q", nargs="*", help="only these queues (default: all)")
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve /metrics on METRICS_HOST:this port (default METRICS_PORT)"
+    )
     args = parser.parse_args(argv)
+    if args.metrics_port is not None:
+        os.environ["METRICS_PORT"] = str(args.metrics_port)
+    if os.environ.get("METRICS_PORT", "0") not in ("", "0"):
+        _metrics_dir(f"worker-{os.environ['METRICS_PORT']}")
     command = [sys.executable, "-m", "dramatiq", "mutiroes.actors.boot", "--processes", str(args.processes),
                "--threads", str(args.threads)]  # fmt: skip
     if args.queues:
@@ -94,6 +114,7 @@ def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mut
     parser.add_argument("--workers", "-w", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30)
     args = parser.parse_args(argv)
+    _metrics_dir(f"{service}-{args.host}-{args.port}")  # /metrics on this port sums every gunicorn worker
     _exec([sys.executable, "-m", "gunicorn", "mutiroes.config.wsgi:application", "--bind", f"{args.host}:{args.port}",
            "--workers", str(args.workers), "--timeout", str(args.timeout), "--access-logfile", "-",
            # Consul registration hooks (mutiroes.config.gunicorn); --name tells them which service this is.

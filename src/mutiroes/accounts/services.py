@@ -15,6 +15,7 @@ from mutiroes.accounts.models import (
     User,
 )
 from mutiroes.core.exceptions import Conflict, ValidationFailed
+from mutiroes.infra import metrics
 
 PROFILE_FIELDS = {"birth_date", "phone", "city", "state", "bio", "interests", "is_public", "show_city", "show_stats"}
 USER_FIELDS = {"first_name", "last_name"}
@@ -44,6 +45,7 @@ def user_register(
         with transaction.atomic():
             candidate.save()
             Profile.objects.filter(user=candidate).update(birth_date=birth_date)
+            metrics.count_on_commit(metrics.REGISTRATIONS)
     except IntegrityError as exc:
         # Lost a race with a concurrent registration of the same name or e-mail.
         raise Conflict("username or e-mail already registered", code="account_exists") from exc

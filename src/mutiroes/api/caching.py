@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from mutiroes.infra import cache
+from mutiroes.infra import cache, metrics
 from mutiroes.infra.db_router import primary_reads
 from mutiroes.resilience.fallback import with_last_good
 
@@ -43,7 +43,9 @@ def public_read(namespace: str, params: dict[str, Any], compute: Callable[[], An
     fresh_key = cache.key_for(namespace, params)
     cached = cache.safe_cache.get(fresh_key)
     if cached is not None:
+        metrics.CACHE_LOOKUPS.labels(namespace, "hit").inc()
         return JsonResponse(cached, headers={"X-Cache": "hit"})
+    metrics.CACHE_LOOKUPS.labels(namespace, "miss").inc()
     # What goes into the shared cache comes from the primary, never from a lagging replica (infra/db_router.py).
     served = with_last_good(_Store(), cache.last_good_key(namespace, params), _from_primary(compute),
                             unavailable=DATABASE_DOWN)  # fmt: skip

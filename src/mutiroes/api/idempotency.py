@@ -26,6 +26,7 @@ from mutiroes.api.auth import JWTBearer
 from mutiroes.api.errors import error_response
 from mutiroes.core import clock
 from mutiroes.core.models import IdempotencyRecord
+from mutiroes.infra import metrics
 
 logger = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
@@ -159,6 +160,7 @@ def _replay(request: HttpRequest, record: IdempotencyRecord, fingerprint: str) -
     if not _same_request(record, request, fingerprint):
         return error_response(422, f"this {HEADER} was used for a different request", code="idempotency_key_reused")
     logger.info("replayed idempotent response for user %s key %r", record.user_id, record.key)
+    metrics.IDEMPOTENT_REPLAYS.inc()
     response = HttpResponse(bytes(record.response_body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
     return response

@@ -4,6 +4,7 @@ The master registers the instance in Consul once it listens (``when_ready``) and
 (``on_exit``); ``--name`` (gunicorn's proc_name) says which service it is. Both are no-ops unless CONSUL_ENABLED,
 and neither waits for Consul: registration runs on a background thread. A SIGKILLed master deregisters nothing:
 its /liveness check fails, Consul marks it critical and the gateway's next render leaves it out.
+``child_exit`` tells the multiprocess metrics that a worker is gone.
 """
 
 from typing import Any
@@ -36,3 +37,10 @@ def when_ready(server: Any) -> None:
 def on_exit(server: Any) -> None:
     if _registration is not None:
         _registration.stop()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    # Multiprocess metrics: a dead worker's in-flight gauge must not count any more (its counters still do).
+    from mutiroes.infra.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

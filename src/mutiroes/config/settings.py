@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request counts and latency include every middleware below (mutiroes.api.metrics).
+    "mutiroes.api.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -337,6 +339,13 @@ CONSUL_SERVICE_PORT = int(_env("CONSUL_SERVICE_PORT", "0") or 0) or None
 CONSUL_CHECK_INTERVAL_S = float(_env("CONSUL_CHECK_INTERVAL_S", "10") or 10)
 # An instance critical this long is removed from Consul (Consul's minimum is 60 s).
 CONSUL_DEREGISTER_AFTER_S = float(_env("CONSUL_DEREGISTER_AFTER_S", "60") or 60)
+
+# Prometheus metrics (mutiroes.infra.metrics). The API serves /metrics on its own port (never routed by the
+# gateway); workers, the scheduler and the exporter listen on METRICS_PORT (0: no metrics listener).
+# PROMETHEUS_MULTIPROC_DIR is set by `mutiroes serve` and `mutiroes worker` for their processes' shared samples.
+PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
+METRICS_HOST = _env("METRICS_HOST", "127.0.0.1") or "127.0.0.1"
+METRICS_PORT = int(_env("METRICS_PORT", "0") or 0)
 
 LOGGING = {
     "version": 1,

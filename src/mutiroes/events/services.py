@@ -17,7 +17,7 @@ from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooManyAttempts, ValidationFailed
 from mutiroes.events import notify, selectors
 from mutiroes.events.models import Category, Event, Participation
-from mutiroes.infra import cache
+from mutiroes.infra import cache, metrics
 from mutiroes.infra.failures import FailureLimit
 
 logger = logging.getLogger(__name__)
@@ -229,6 +229,7 @@ def participation_join(
     _recount(event)
     notify.registered(participation)
     _lists_changed()  # participants_count and spots_left are in the lists
+    metrics.count_on_commit(metrics.JOINS)
     logger.info("user %s joined event %s as %s", user.pk, event.pk, status)
     return participation, True
 
@@ -338,6 +339,7 @@ def participation_check_in(
         participation.checked_in_at = now
         participation.save(update_fields=["checked_in_at", "updated_at"])
         notify.checked_in(participation)
+        metrics.count_on_commit(metrics.CHECK_INS)
     return participation
 
 

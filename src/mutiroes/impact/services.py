@@ -37,7 +37,7 @@ from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
-from mutiroes.infra import cache
+from mutiroes.infra import cache, metrics
 from mutiroes.notifications import jobs, outbox
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,8 @@ def report_file(*, event_id: int, user: User, data: dict[str, Any], replace: boo
     _apply_impact(report, factors=selectors.factor_set_active(), now=now)
     report.save()
     report_changed(event_id=event.pk)
+    if created:
+        metrics.count_on_commit(metrics.REPORTS)
     logger.info("report of event %s %s by user %s", event_id, "filed" if created else "replaced", user.pk)
     return report, created
 

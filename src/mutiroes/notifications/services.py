@@ -25,7 +25,7 @@ from mutiroes.accounts.unsubscribe import unsubscribe_token
 from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
-from mutiroes.infra import email
+from mutiroes.infra import email, metrics
 from mutiroes.notifications import jobs, outbox
 from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
@@ -144,7 +144,12 @@ def notification_send(*, event_id: int, user_id: int, kind: str, period: str = "
             logger.info("%s e-mail for user %s event %s skipped", kind, user_id, event_id)
             return delivery.status
         message = _build(kind, user, event, context)
-        email.send(message)  # raises CircuitBreakerError at once while SMTP is known to be down
+        try:
+            email.send(message)  # raises CircuitBreakerError at once while SMTP is known to be down
+        except Exception:
+            metrics.EMAILS.labels(kind, "failed").inc()
+            raise
+        metrics.EMAILS.labels(kind, "sent").inc()
         delivery.status = EmailDelivery.Status.SENT
         delivery.recipient, delivery.subject = user.email, message.subject[:300]
         delivery.attempts += 1

@@ -10,17 +10,45 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from circuitbreaker import STATE_CLOSED, CircuitBreaker, CircuitBreakerError
+from circuitbreaker import STATE_CLOSED, STATE_OPEN, CircuitBreaker, CircuitBreakerError
 
 T = TypeVar("T")
-__all__ = ["Breaker", "CircuitBreakerError", "all_breakers", "breaker", "guarded"]
+__all__ = ["Breaker", "CircuitBreakerError", "all_breakers", "breaker", "guarded", "watch"]
+# (breaker name, state, changed): called on every state change, and once per breaker with changed=False.
+Listener = Callable[[str, str, bool], None]
 
 _registry: dict[str, "Breaker"] = {}
+_listeners: list[Listener] = []
+
+
+def watch(listener: Listener) -> None:
+    """Tell ``listener`` about every breaker's state changes (metrics); existing breakers are reported at once."""
+    _listeners.append(listener)
+    for name, existing in _registry.items():
+        listener(name, existing.state, False)
 
 
 class Breaker(CircuitBreaker):
     FAILURE_THRESHOLD = 5
     RECOVERY_TIMEOUT = 10
+    _reported = STATE_CLOSED
+
+    def observe(self) -> str:
+        """The current state, reported to the listeners if it changed (half-open is only noticed when read)."""
+        state = self.state
+        if state != self._reported:
+            self._reported = state
+            for listener in _listeners:
+                listener(self.name, state, True)
+        return state
+
+    def reset(self) -> None:
+        super().reset()
+        self.observe()
+
+    def _CircuitBreaker__call_failed(self) -> None:  # the library's private hook, where a breaker opens
+        super()._CircuitBreaker__call_failed()  # type: ignore[misc]
+        self.observe()  # closed -> open, or a failed half-open probe: open again
 
     def snapshot(self) -> dict[str, Any]:
         """State for /health: state, failures counted, when it opened (None while closed)."""
@@ -44,6 +72,8 @@ def breaker(
         _registry[name] = Breaker(
             failure_threshold=threshold, recovery_timeout=recovery_s, expected_exception=failures, name=name
         )
+        for listener in _listeners:
+            listener(name, STATE_CLOSED, False)
     return _registry[name]
 
 
@@ -53,6 +83,6 @@ def all_breakers() -> dict[str, Breaker]:
 
 def guarded(target: Breaker, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call through the breaker: fail fast while open, count the outcome otherwise."""
-    if target.opened:
+    if target.observe() == STATE_OPEN:
         raise CircuitBreakerError(target)
     return target.call(func, *args, **kwargs)
