@@ -5,13 +5,15 @@
 #   make lint   ruff check and ruff format --check
 #   make test-openapi  Redocly's recommended lint of docs/openapi.json (part of make test)
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
+#   make bench  every benchmark (bench/run.py: the local cluster, 100,000 events; ~15 min); the tables go to
+#               var/bench/report-*.md, from which docs/benchmarks.md is written. make bench-quick: CI's short run
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test test-postgres test-sqlite test-web test-openapi lint format schema clean
+.PHONY: run test test-postgres test-sqlite test-web test-openapi bench bench-quick lint format schema clean
 
 # The venv is made once; the project is reinstalled only when pyproject.toml changes (stamp files).
 $(BIN)/python:
@@ -23,6 +25,11 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The benchmarks' own extra (the DRF/Celery reference, pyinstrument), on top of the test dependencies.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
 # The web app is rebuilt when its sources change; the standalone server is what the containers run too.
@@ -42,6 +49,7 @@ test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory test-openapi
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory bench-quick
 	$(MAKE) --no-print-directory test-web
 
 # The plugin (tests/plugins/servers.py) starts a private PostgreSQL 15 cluster unless DATABASE_URL is set. The web
@@ -74,6 +82,14 @@ test-openapi: tools/openapi-lint/node_modules/.package-lock.json
 
 tools/openapi-lint/node_modules/.package-lock.json: tools/openapi-lint/package-lock.json
 	npm --prefix tools/openapi-lint ci --no-audit --no-fund
+
+# Benchmarks: figures, never assertions on time (bench/README.md). The quick mode runs every group at tiny sizes
+# so the suite keeps working; it fails only when a request is refused or an e-mail goes missing.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py --quick
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check

@@ -35,6 +35,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--report", type=Path, help="append the markdown table to this file")
     args = parser.parse_args()
     if args.quick:
         args.small, args.large, args.requests = 300, 3000, 30
@@ -76,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
             cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would have them on a live database
         print(f"\n== {scale:,} events (seeded in {time.monotonic() - started:.0f} s)")
         rows.append((scale, _measure(args.requests)))
-    _report(rows)
+    _report(rows, args.report)
     return 0
 
 
@@ -133,13 +134,17 @@ def _measure(requests: int) -> dict[str, tuple[float, float]]:
     return results
 
 
-def _report(rows: list[tuple[int, dict[str, tuple[float, float]]]]) -> None:
+def _report(rows: list[tuple[int, dict[str, tuple[float, float]]]], path: Path | None) -> None:
+    from bench import report
+
     (small, a), (large, b) = rows
-    print(f"\n| measure | p50 at {small:,} | p50 at {large:,} | growth |")
-    print("|---|---|---|---|")
-    for name in a:
-        ratio = b[name][0] / a[name][0] if a[name][0] else float("nan")
-        print(f"| {name} | {a[name][0]:.1f} ms | {b[name][0]:.1f} ms | {ratio:.2f}x |")
+    table = report.table(
+        ["measure", f"p50 at {small:,} events", f"p50 at {large:,} events", "growth"],
+        [[name, f"{a[name][0]:.1f} ms", f"{b[name][0]:.1f} ms", report.ratio(b[name][0], a[name][0])] for name in a],
+    )
+    report.emit(
+        f"### Growth ({small:,} -> {large:,} events, in process)\n\nMachine: {report.machine()}.\n\n{table}", path
+    )
 
 
 if __name__ == "__main__":

@@ -63,12 +63,13 @@ class Cluster:
     port_base: int
     api_workers: int
     python: str
+    gateway_limits: bool = True  # False: the gateway without per-address limits (benchmarks)
 
     @classmethod
     def load(cls, data: Path) -> Cluster:
         saved = json.loads((data / "cluster.json").read_text())
         return cls(data=Path(saved["data"]), port_base=saved["port_base"], api_workers=saved["api_workers"],
-                   python=saved["python"])  # fmt: skip
+                   python=saved["python"], gateway_limits=saved.get("gateway_limits", True))  # fmt: skip
 
     def save(self) -> None:
         (self.data / "cluster.json").write_text(json.dumps({**asdict(self), "data": str(self.data)}, indent=2))
@@ -132,6 +133,7 @@ class Cluster:
             static_root=self.data / "static",
             media_root=self.data / "media",
             runtime_dir=self.data / "nginx" / "run",
+            limits=self.gateway_limits,
         )
 
 
@@ -365,9 +367,14 @@ def up(args: argparse.Namespace) -> int:
         if args.port_base not in (None, cluster.port_base):
             raise SystemExit(f"{data} was made with --port-base {cluster.port_base}; `down --purge` to change it")
         cluster.api_workers, cluster.python = args.api_workers, args.python
+        cluster.gateway_limits = args.gateway_limits == "on"
     else:
         cluster = Cluster(
-            data=data, port_base=args.port_base or 18000, api_workers=args.api_workers, python=args.python
+            data=data,
+            port_base=args.port_base or 18000,
+            api_workers=args.api_workers,
+            python=args.python,
+            gateway_limits=args.gateway_limits == "on",
         )
     for binary, hint in (("nginx", "apt-get install nginx"), ("redis-server", "apt-get install redis-server"),
                          ("supervisord", "apt-get install supervisor (or pip install supervisor)"),
@@ -533,6 +540,12 @@ def main(argv: list[str] | None = None) -> int:
     up_parser.add_argument("--port-base", type=int, default=None, help="ports are base+0..28 (default 18000)")
     up_parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers per API replica")
     up_parser.add_argument("--python", default=sys.executable, help="the Python with mutiroes installed")
+    up_parser.add_argument(
+        "--gateway-limits",
+        choices=["on", "off"],
+        default="on",
+        help="off: no per-address rate/connection limits at the gateway (benchmarks only)",
+    )
     up_parser.set_defaults(handler=up)
     commands.add_parser("status", help="processes, health, replication").set_defaults(handler=status)
     down_parser = commands.add_parser("down", help="stop everything (data kept unless --purge)")

@@ -4,7 +4,7 @@
         --backend 127.0.0.1:8001 --backend 127.0.0.1:8002 --backend 127.0.0.1:8003 \\
         --dashboard 127.0.0.1:5555 --static-root /srv/static --media-root /srv/media \\
         --runtime-dir /srv/nginx [--cors-origin https://app.example.org] \\
-        [--web 127.0.0.1:3001 --web 127.0.0.1:3002 --internal-listen 127.0.0.1:8081] [--check]
+        [--web 127.0.0.1:3001 --web 127.0.0.1:3002 --internal-listen 127.0.0.1:8081] [--no-limits] [--check]
 
 DIR gets nginx.conf, mutiroes.conf, upstreams.conf (and its static copy upstreams.static.conf), origins.conf
 and snippets/; the runtime dir gets the
@@ -57,6 +57,9 @@ class GatewayConfig:
     # Where the web replicas reach the API (server-side rendering, /api forwarding): the same upstream without the
     # public limits, which the visitor's request already passed at the public listener. None: no such listener.
     internal_listen: str | None = None
+    # False renders the public listener without its per-address rate and connection limits (limit_req,
+    # limit_conn): for benchmarks, where one address makes every request. Never for a public deployment.
+    limits: bool = True
 
     @property
     def log_dir(self) -> Path:
@@ -135,6 +138,17 @@ def internal_server(listen: str | None) -> str:
 """
 
 
+LIMIT_LINE = re.compile(r"(?m)^[ \t]*limit_(?:req zone|conn mutiroes_conn)\b[^;]*;[ \t]*\n")
+
+
+def without_limits(text: str) -> str:
+    """mutiroes.conf with every limit_req and limit_conn directive removed (their zones stay defined, unused)."""
+    lifted, count = LIMIT_LINE.subn("", text)
+    if count == 0:
+        raise ValueError("mutiroes.conf: no limit_req/limit_conn lines found to lift")
+    return lifted
+
+
 def substitute(text: str, values: dict[str, str], *, source: str = "template") -> str:
     missing = sorted({name for name in PLACEHOLDER.findall(text) if name not in values})
     if missing:
@@ -147,8 +161,10 @@ def render(config: GatewayConfig, out_dir: Path) -> Path:
     values = config.values()
     out_dir.mkdir(parents=True, exist_ok=True)
     for source, target in TEMPLATES.items():
-        text = (HERE / source).read_text()
-        (out_dir / target).write_text(substitute(text, values, source=source))
+        text = substitute((HERE / source).read_text(), values, source=source)
+        if target == "mutiroes.conf" and not config.limits:
+            text = without_limits(text)
+        (out_dir / target).write_text(text)
     # The static list, kept beside the include: `mutiroes consul-render --template upstreams.static.conf
     # --output upstreams.conf` rewrites the include from Consul and falls back to this.
     shutil.copyfile(out_dir / "upstreams.conf", out_dir / "upstreams.static.conf")
@@ -220,12 +236,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--workers", default="auto", help="nginx worker_processes")
     parser.add_argument("--web", action="append", default=[], help="host:port of a web app replica (repeat)")
     parser.add_argument("--internal-listen", help="host:port where the web replicas reach the API, unlimited")
+    parser.add_argument("--no-limits", action="store_true", help="no per-address limits (benchmarks only)")
     parser.add_argument("--check", action="store_true", help="run nginx -t on the result")
     args = parser.parse_args(list(argv) if argv is not None else None)
     config = GatewayConfig(
         listen=args.listen, backends=args.backend, dashboard=args.dashboard, static_root=args.static_root,
         media_root=args.media_root, runtime_dir=args.runtime_dir, cors_origins=args.cors_origin,
         worker_processes=args.workers, web=args.web, internal_listen=args.internal_listen,
+        limits=not args.no_limits,
     )  # fmt: skip
     conf = render(config, args.out)
     print(shlex.join(command(conf, config)))

@@ -199,7 +199,7 @@ class Gateway(Supervised):
     """nginx with the configuration rendered from deploy/nginx, in the foreground."""
 
     def __init__(self, *, base_dir: Path, backends: list[str], dashboard: str, static_root: Path, media_root: Path,
-                 name: str = "nginx", web: list[str] | None = None) -> None:  # fmt: skip
+                 name: str = "nginx", web: list[str] | None = None, limits: bool = True) -> None:  # fmt: skip
         self.port = free_port()
         # With web replicas, an internal listener too: where they reach the API (server-side rendering).
         self.internal_port = free_port() if web else None
@@ -207,7 +207,7 @@ class Gateway(Supervised):
             listen=f"{LOOPBACK}:{self.port}", backends=backends, dashboard=dashboard, static_root=static_root,
             media_root=media_root, runtime_dir=base_dir / f"{name}-run", cors_origins=[ALLOWED_ORIGIN],
             worker_processes="1", web=web or [],
-            internal_listen=f"{LOOPBACK}:{self.internal_port}" if self.internal_port else None,
+            internal_listen=f"{LOOPBACK}:{self.internal_port}" if self.internal_port else None, limits=limits,
         )  # fmt: skip
         self.conf = render(self.config, base_dir / f"{name}-conf")
         checked = check(self.conf, self.config)

@@ -1,0 +1,229 @@
+"""HTTP with wrk: each endpoint directly on one API replica and through the gateway, next to the nginx floor.
+
+    .venv/bin/python bench/endpoints.py           # the local cluster (deploy/cluster), 100,000 events, 10 s a run
+    .venv/bin/python bench/endpoints.py --quick   # one replica behind nginx, 300 events, 1 s a run (CI)
+
+The gateway's per-address limits are lifted by configuration (render option `limits=False`, the cluster's
+`up --gateway-limits off`); nothing is edited. The reference (bench/reference: the same list on Django REST
+Framework) is served by gunicorn with as many workers as one replica, on the same database, and measured
+directly like the replica. Each figure is wrk's requests/s, p50 and p99 at the given connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import report, stack, wrk  # noqa: E402
+
+LIST = "/api/v1/events?page_size=50"
+UNCACHED = "/api/v1/events?page_size=50&starts_after={n}"
+NEAR = "/api/v1/events?near=-23.5505,-46.6333&radius_km=25&page_size=50"
+REFERENCE_LIST = "/ref/events"
+QUICK_ON_REPLICA = {"`/liveness` (the Python floor)", "list, anonymous, uncached pages", "list, signed in"}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--events", type=int, default=100_000, help="events in the database (seeded)")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers per replica")
+    parser.add_argument("--port-base", type=int, default=19000, help="the benchmark cluster's ports")
+    parser.add_argument("--report", type=Path, help="append the markdown tables to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.events, args.seconds, args.connections, args.api_workers = 300, 1, 10, 2
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    if not wrk.available():
+        raise SystemExit("wrk not found: apt-get install wrk")
+    with contextlib.ExitStack() as exits:
+        base = Path(tempfile.mkdtemp(prefix="mutiroes-bench-http-"))
+        exits.callback(shutil.rmtree, base, ignore_errors=True)
+        if args.quick:
+            database_url, redis_url = stack.postgres(exits), stack.redis(exits)
+            env = stack.app_env(database_url=database_url, redis_url=redis_url, data_dir=base)
+            stack.setup_django(env, migrate=True)
+            target = stack.small_gateway(exits, base, env, workers=args.api_workers)
+        else:
+            target = stack.local_cluster(exits, ROOT / "var" / "bench" / "cluster", port_base=args.port_base,
+                                         api_workers=args.api_workers)  # fmt: skip
+            stack.setup_django(target.env, migrate=False)
+        started = _start_reference(exits, base, target) if _reference_installed() else None
+        fixtures = _seed(args.events)  # while the reference boots
+        reference = None
+        if started is not None:
+            _wait_reference(*started)
+            reference = started[1]
+        rows = _measure(args, target, fixtures, reference)
+    _report(args, target, rows)
+    return 0 if all(result.ok for _, _, result in rows) else 1
+
+
+def _seed(events: int) -> dict[str, list[str]]:
+    from django.core.management import call_command
+    from django.db import connection
+    from ninja_jwt.tokens import RefreshToken
+
+    from mutiroes.accounts.models import User
+    from mutiroes.api.auth import TOKEN_VERSION_CLAIM
+    from mutiroes.core import clock
+    from mutiroes.events.models import Event
+
+    have = Event.objects.count()
+    if have < events:
+        started = time.monotonic()
+        call_command("seed", scale=events - have, stdout=io.StringIO())
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"seeded {events - have:,} events in {time.monotonic() - started:.0f} s", flush=True)
+
+    def token(user: User) -> str:
+        refresh = RefreshToken.for_user(user)
+        refresh[TOKEN_VERSION_CLAIM] = user.token_version
+        return str(refresh.access_token)
+
+    users = list(User.objects.filter(is_active=True).order_by("pk")[:2000])
+    open_events = Event.objects.filter(status="published", is_public=True, start_date__gt=clock.now())
+    ids = list(open_events.order_by("?").values_list("pk", flat=True)[:200])
+    return {
+        "tokens": [token(user) for user in users],
+        "detail": [f"/api/v1/events/{pk}" for pk in ids],
+        "join": [f"/api/v1/events/{pk}/join" for pk in ids[:50]],
+    }
+
+
+def _reference_installed() -> bool:
+    try:
+        import rest_framework  # noqa: F401
+        import rest_framework_simplejwt  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _start_reference(exits: contextlib.ExitStack, base: Path, target: stack.Target) -> tuple[Any, str]:
+    from tests.gateway.support import Supervised
+    from tests.servers._process import free_port
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "bench.reference.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(target.api_workers), "--timeout", "30", "--access-logfile", "-"]  # fmt: skip
+    env = {**target.env, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.reference.settings"}
+    process = Supervised("reference", cmd, env=env, log_path=base / "reference.log", pid_dir=base)
+    exits.callback(process.kill)
+    process.spawn()
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_reference(process: Any, url: str) -> None:
+    from tests.servers._process import wait_until
+
+    def up() -> bool:
+        process.check_alive()
+        return _status(url + REFERENCE_LIST) == 200
+
+    wait_until(up, timeout_s=120, what="the DRF reference", interval_s=0.3)
+
+
+def _status(url: str, token: str | None = None) -> int | None:
+    import urllib.error
+    import urllib.request
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str, list[str]],
+             reference: str | None) -> list[tuple[str, str, wrk.Result]]:  # fmt: skip
+    tokens = fixtures["tokens"]
+    signed_in = tokens[:50]
+    runs: list[tuple[str, str, str, list[str], dict]] = [
+        ("gateway", "`/gateway/health` (the nginx floor)", target.gateway_url, ["/gateway/health"], {}),
+        ("replica", "`/liveness` (the Python floor)", target.replica_url, ["/liveness"], {}),
+        ("gateway", "`/liveness` (the Python floor)", target.gateway_url, ["/liveness"], {}),
+        ("gateway", "list, anonymous, cached page", target.gateway_url, [LIST], {}),
+        ("replica", "list, anonymous, cached page", target.replica_url, [LIST], {}),
+        ("replica", "list, anonymous, uncached pages", target.replica_url, [UNCACHED], {}),
+        ("gateway", "list, anonymous, uncached pages", target.gateway_url, [UNCACHED], {}),
+        ("replica", "list, signed in", target.replica_url, [LIST], {"tokens": signed_in}),
+        ("gateway", "list, signed in", target.gateway_url, [LIST], {"tokens": signed_in}),
+        ("replica", "event detail, signed in", target.replica_url, fixtures["detail"], {"tokens": signed_in}),
+        ("gateway", "event detail, signed in", target.gateway_url, fixtures["detail"], {"tokens": signed_in}),
+        ("replica", "`near=` São Paulo 25 km, signed in", target.replica_url, [NEAR], {"tokens": signed_in}),
+        ("gateway", "`near=` São Paulo 25 km, signed in", target.gateway_url, [NEAR], {"tokens": signed_in}),
+        # Joins: volunteer i joins event j; each pair once until every pair was made (then a repeat is a 200).
+        ("gateway", "join (POST, many volunteers x 50 events)", target.gateway_url, fixtures["join"],
+         {"tokens": tokens, "method": "POST", "body": "{}"}),
+    ]  # fmt: skip
+    if reference is not None:
+        runs += [
+            ("reference", "list, anonymous, uncached pages", reference, [REFERENCE_LIST], {}),
+            ("reference", "list, signed in", reference, [REFERENCE_LIST], {"tokens": signed_in}),
+        ]
+    if args.quick:  # CI checks that every kind of run works: the gateway side of each, the replica's for the ratios
+        runs = [run for run in runs if run[0] != "replica" or run[1] in QUICK_ON_REPLICA]
+    rows = []
+    for where, what, base_url, paths, options in runs:
+        probe = base_url + paths[0].replace("{n}", "2000-01-01T00:00:00Z")
+        if options.get("method", "GET") == "GET":
+            code = _status(probe, (options.get("tokens") or [None])[0])
+            if code != 200:
+                raise RuntimeError(f"{probe} answered {code} before the run")
+        result = wrk.run(base_url, paths, connections=args.connections, seconds=args.seconds, **options)
+        print(f"{where:<9} {what:<45} {result.rps:9.0f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
+              f"  non-2xx {result.bad_status}  errors {result.socket_errors}", flush=True)  # fmt: skip
+        rows.append((where, what, result))
+    return rows
+
+
+def _report(args: argparse.Namespace, target: stack.Target, rows: list[tuple[str, str, wrk.Result]]) -> None:
+    floor = next(r for w, what, r in rows if "nginx floor" in what).rps
+    found = {(where, what): result for where, what, result in rows}
+    table = report.table(
+        ["endpoint", "where", "requests/s", "p50 ms", "p99 ms", "of the nginx floor", "non-2xx / errors"],
+        [[what, where, round(r.rps), r.p50_ms, r.p99_ms, report.percent(r.rps, floor),
+          f"{r.bad_status} / {r.socket_errors}"] for where, what, r in rows],
+    )  # fmt: skip
+    lines = [
+        f"### HTTP ({'quick' if args.quick else 'full'}: {args.events:,} events, {args.connections} connections, "
+        f"{args.seconds:.0f} s a run)",
+        "",
+        f"Target: {target.description}. Machine: {report.machine()}.",
+        "",
+        table,
+    ]
+    ref_list = found.get(("reference", "list, signed in"))
+    ours = found.get(("replica", "list, signed in"))
+    if ref_list and ours:
+        uncached = found[("replica", "list, anonymous, uncached pages")]
+        ref_uncached = found[("reference", "list, anonymous, uncached pages")]
+        lines += ["", "Against the DRF reference (both directly on one gunicorn with the same workers): signed-in list "
+                  f"{report.ratio(ours.rps, ref_list.rps)}, anonymous uncached list "
+                  f"{report.ratio(uncached.rps, ref_uncached.rps)} the reference's requests/s."]  # fmt: skip
+    report.emit("\n".join(lines), args.report)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
