@@ -7,17 +7,19 @@ uncached pages: every request asks for a page no cache has seen). Latencies are 
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 
+_runs = itertools.count()  # each run of this process numbers its requests from its own block: no cache repeats
 SCRIPT = r"""
 local paths = {%(paths)s}
 local tokens = {%(tokens)s}
 local method, body = "%(method)s", %(body)s
-local threads, step, counter = 0, %(threads)d, 0
+local threads, step, start, counter = 0, %(threads)d, %(start)d, 0
 
 function setup(thread)
   thread:set("id", threads)
@@ -25,7 +27,8 @@ function setup(thread)
 end
 
 function init(args)
-  counter = id  -- thread k makes requests k, k + step, k + 2 step, ...: no two threads repeat a pair
+  -- thread k makes requests k, k + step, k + 2 step, ...: no two threads repeat a pair; `start` differs per run
+  counter = start + id
 end
 
 local function unique(n)
@@ -38,14 +41,14 @@ end
 function request()
   local n = counter
   counter = counter + step
-  local path = paths[(n %% #paths) + 1]
+  local path = paths[((n - start) %% #paths) + 1]
   if string.find(path, "{n}", 1, true) then
     path = string.gsub(path, "{n}", unique(n))
   end
   local headers = {}
   if #tokens > 0 then
     -- with several paths: every token meets every path before a pair repeats
-    headers["Authorization"] = "Bearer " .. tokens[(math.floor(n / #paths) %% #tokens) + 1]
+    headers["Authorization"] = "Bearer " .. tokens[(math.floor((n - start) / #paths) %% #tokens) + 1]
   end
   if body ~= nil then headers["Content-Type"] = "application/json" end
   return wrk.format(method, path, headers, body)
@@ -92,7 +95,7 @@ def run(base_url: str, paths: list[str], *, tokens: list[str] | None = None, met
         body: str | None = None, connections: int = 50, threads: int = 2, seconds: float = 10) -> Result:  # fmt: skip
     script = SCRIPT % {
         "paths": _lua_strings(paths), "tokens": _lua_strings(tokens or []), "method": method,
-        "body": json.dumps(body) if body is not None else "nil", "threads": threads,
+        "body": json.dumps(body) if body is not None else "nil", "threads": threads, "start": next(_runs) * 10**8,
     }  # fmt: skip
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-wrk-") as file:
         file.write(script)
