@@ -14,14 +14,18 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from dramatiq import Message
 
 from mutiroes.scheduler.models import JobRun
+from tests.metrics.support import scrape, value
+from tests.servers._process import free_port
 
 pytestmark = [
     pytest.mark.system,
@@ -45,12 +49,12 @@ def database_url() -> str:
 class Scheduler:
     """One scheduler process in its own session (so the whole group can be signalled), logging to a file."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
         self.name = name
         self.log_path = log_dir / f"scheduler-{name}.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mutiroes", "scheduler"], env=env, stdin=subprocess.DEVNULL, stdout=self._log,
+            [sys.executable, "-m", "mutiroes", "scheduler", *args], env=env, stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -87,8 +91,8 @@ def schedulers(redis_server, tmp_path):
     }
     started: list[Scheduler] = []
 
-    def start(name: str) -> Scheduler:
-        scheduler = Scheduler(name, env, tmp_path)
+    def start(name: str, *args: str) -> Scheduler:
+        scheduler = Scheduler(name, env, tmp_path, *args)
         started.append(scheduler)
         return scheduler
 
@@ -185,3 +189,41 @@ def test_one_leader_and_a_paused_or_killed_leader_is_replaced_without_duplicates
     print(f"\nTAKEOVER ttl={TTL_S}s sigstop={pause_takeover_s:.2f}s sigkill={kill_takeover_s:.2f}s runs={len(rows)}")
     assert pause_takeover_s <= TTL_S + TTL_S / 3 + 1.5
     assert kill_takeover_s <= TTL_S / 3 + 1.5
+
+
+def test_metrics_show_one_leader_the_ledger_and_a_takeover(schedulers):
+    ports = {"a": free_port(), "b": free_port()}
+    procs = {name: schedulers(name, "--metrics-port", str(port)) for name, port in ports.items()}
+
+    def scraped() -> dict[str, str]:
+        texts = {}
+        for name, port in ports.items():
+            with contextlib.suppress(OSError):
+                texts[name] = scrape(f"http://127.0.0.1:{port}/metrics")
+        return texts
+
+    def one_leader() -> dict[str, str] | None:
+        texts = scraped()
+        leaders = [name for name, text in texts.items() if value(text, "mutiroes_scheduler_leader") == 1]
+        return texts if len(texts) == 2 and len(leaders) == 1 else None
+
+    texts = wait_for(one_leader, timeout_s=30, what="both schedulers' metrics with one leader")
+    leader = next(name for name, text in texts.items() if value(text, "mutiroes_scheduler_leader") == 1)
+    standby = "b" if leader == "a" else "a"
+    assert value(texts[leader], "mutiroes_scheduler_leader_changes_total") == 1
+    assert value(texts[standby], "mutiroes_scheduler_leader_changes_total") == 0
+
+    wait_for(lambda: len(runs()) >= 2, timeout_s=20, what="two runs")
+    JobRun.objects.filter(pk=runs()[0].pk).update(state="done", finished_at=timezone.now() - timedelta(seconds=30))
+    text = scraped()[standby]  # the ledger is shared: any scheduler reports it
+    assert (
+        value(text, "mutiroes_scheduler_runs", job=JOB) == len(runs())
+        or value(text, "mutiroes_scheduler_runs", job=JOB) >= 2
+    )
+    assert value(text, "mutiroes_scheduler_runs", job=JOB, state="done") == 1
+    assert 30 <= value(text, "mutiroes_scheduler_seconds_since_success", job=JOB) < 120
+
+    procs[leader].signal(signal.SIGKILL)
+    wait_for(lambda: value(scraped().get(standby, ""), "mutiroes_scheduler_leader") == 1, timeout_s=4 * TTL_S,
+             what="the standby's metrics to show it leads")  # fmt: skip
+    assert value(scraped()[standby], "mutiroes_scheduler_leader_changes_total") == 1

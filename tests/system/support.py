@@ -71,7 +71,7 @@ def broker_config(redis_url: str) -> dict[str, Any]:
     }
 
 
-def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path) -> dict[str, str]:
+def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: int = 0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_SENTINELS", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update(
         DATABASE_URL=database_url(),
@@ -84,9 +84,12 @@ def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path) -> dict[str, s
         DRAMATIQ_MAX_BACKOFF_MS=str(MAX_BACKOFF_MS),
         OUTBOX_RELAY_INTERVAL_S=str(RELAY_INTERVAL_S),
         MUTIROES_DATA_DIR=str(data_dir),
+        METRICS_PORT=str(metrics_port),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
+    if metrics_port:  # `mutiroes worker` empties it and its processes share it (multiprocess metrics)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(data_dir / "metrics")
     return env
 
 
@@ -221,11 +224,12 @@ class WorkerPool:
         self.started: list[WorkerProcess] = []
 
     def start(
-        self, *, redis_url: str, smtp_port: int, processes: int = 1, threads: int = WORKER_THREADS, wait: bool = True
-    ) -> WorkerProcess:
+        self, *, redis_url: str, smtp_port: int, processes: int = 1, threads: int = WORKER_THREADS, wait: bool = True,
+        metrics_port: int = 0,
+    ) -> WorkerProcess:  # fmt: skip
         data_dir = self.base_dir / f"worker-{len(self.started)}"
         data_dir.mkdir(parents=True, exist_ok=True)
-        env = worker_env(redis_url=redis_url, smtp_port=smtp_port, data_dir=data_dir)
+        env = worker_env(redis_url=redis_url, smtp_port=smtp_port, data_dir=data_dir, metrics_port=metrics_port)
         worker = WorkerProcess(
             env=env, log_path=data_dir / "worker.log", processes=processes, threads=threads, pid_dir=self.pid_dir
         )

@@ -8,11 +8,13 @@ process dies between enqueue and marking: the actors are idempotent, so that is 
 
 import logging
 import uuid
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import dramatiq
 from django.db import transaction
+from django.db.models import Count, Min
 
 from mutiroes.core import clock
 from mutiroes.infra.broker import enqueue
@@ -100,6 +102,12 @@ def relay_pending(*, limit: int = RELAY_BATCH) -> int:
                 break
             sent += 1
     return sent
+
+
+def outbox_backlog() -> tuple[int, datetime | None]:
+    """How many rows wait for the relay, and when the oldest was written (None when none waits)."""
+    waiting = OutboxMessage.objects.filter(relayed_at=None).aggregate(rows=Count("id"), oldest=Min("created_at"))
+    return waiting["rows"], waiting["oldest"]
 
 
 class RelayLoop(PeriodicThread):

@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from mutiroes.infra import metrics
 from mutiroes.infra.periodic import PeriodicThread
 
 logger = logging.getLogger(__name__)
@@ -176,5 +177,8 @@ class Heartbeat(PeriodicThread):
                 logger.exception("catch-up after election failed")
         elif self._was_leader and not leads:
             logger.warning("scheduler is no longer the leader")
+        if leads != self._was_leader:
+            metrics.SCHEDULER_LEADER_CHANGES.inc()
+        metrics.SCHEDULER_LEADER.set(1 if leads else 0)
         self._was_leader = leads
         return leads

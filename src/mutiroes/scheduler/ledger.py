@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from mutiroes.core import clock
@@ -113,3 +113,14 @@ def runs_to_redrive(*, now: datetime, grace: timedelta) -> QuerySet[JobRun]:
 
 def runs_recent(*, job: str, limit: int = 5) -> list[JobRun]:
     return list(JobRun.objects.filter(job=job).order_by("-scheduled_for", "-id")[:limit])
+
+
+def runs_by_state() -> list[tuple[str, str, int]]:
+    """(job, state, how many runs) over the whole ledger, for the metrics."""
+    rows = JobRun.objects.values_list("job", "state").annotate(runs=Count("id")).order_by("job", "state")
+    return [(job, state, runs) for job, state, runs in rows]
+
+
+def last_success_by_job() -> dict[str, datetime]:
+    rows = JobRun.objects.filter(state=State.DONE).values_list("job").annotate(last=Max("finished_at"))
+    return {job: last for job, last in rows if last is not None}

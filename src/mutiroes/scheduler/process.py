@@ -80,12 +80,19 @@ def main(argv: list[str] | None = None) -> None:
         description="Fire the periodic jobs (any number may run: one leader fires, the run ledger keeps one run "
         "per period).",
     )
-    parser.parse_args(argv)
+    parser.add_argument("--metrics-port", type=int, help="/metrics on METRICS_HOST:this port (default METRICS_PORT)")
+    args = parser.parse_args(argv)
 
     import django
 
     django.setup()
     from django.conf import settings
+
+    from mutiroes.scheduler.metrics import serve_scheduler_metrics
+
+    metrics_port = settings.METRICS_PORT if args.metrics_port is None else args.metrics_port
+    if metrics_port:
+        serve_scheduler_metrics(metrics_port)
 
     from mutiroes.infra.consul import register_process
     from mutiroes.scheduler.leader import Heartbeat

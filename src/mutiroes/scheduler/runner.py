@@ -14,6 +14,7 @@ import dramatiq
 from django.conf import settings
 
 from mutiroes.core import clock
+from mutiroes.infra import metrics
 from mutiroes.infra.broker import enqueue as broker_enqueue
 from mutiroes.scheduler import ledger
 from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
@@ -121,6 +122,7 @@ class Runner:
             state=JobRun.State.MISSED, now=now,
         )  # fmt: skip
         if run is not None:
+            metrics.SCHEDULER_MISSED.labels(job.name).inc()
             error = f"missed: no scheduler ran within the grace time ({self.grace}) after the fire time; late by {late}"
             JobRun.objects.filter(pk=run.pk).update(error=error)
             logger.warning(
