@@ -6,6 +6,7 @@ Erasure keeps what belongs to the community and removes what belongs to the pers
   told), then every event they organised, past or cancelled, is handed to one inactive placeholder user,
   ``usuario-removido``, so participants' history, reports and aggregate figures stay intact.
 - Reports they filed stay, with ``filed_by`` set to NULL (the FK is SET_NULL).
+- Their certificates are revoked and lose the holder's name: a code on paper then verifies as "revogado" only.
 - Everything else hanging from the account goes with it: profile, settings, participations (with the
   emergency data), comments, photos (files too), pledges, badges, stats, idempotency records, tokens,
   e-mail delivery rows, and the account's name in the admin log.
@@ -32,6 +33,7 @@ from mutiroes.accounts.models import (
     UserBadge,
     UserStats,
 )
+from mutiroes.certificates import services as certificate_services
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Conflict, Forbidden
 from mutiroes.core.models import IdempotencyRecord
@@ -50,6 +52,7 @@ SECTION_NAMES = {
     "events.comment.author": "comments",
     "events.eventphoto.uploaded_by": "photos",
     "events.pledge.user": "pledges",
+    "certificates.certificate.user": "certificates",
 }
 # Exported explicitly (with their own shape) or not the user's data to take (secrets, caches, audit).
 NOT_EXPORTED = {
@@ -64,6 +67,9 @@ NOT_EXPORTED = {
     "token_blacklist.outstandingtoken",  # live credentials never go into a file
     "admin.logentry",
     "events.comment.deleted_by",  # other people's comments the user removed as organiser
+    # Other people's hours and certificates the user adjusted or revoked as organiser: theirs, not this user's.
+    "certificates.hoursadjustment.adjusted_by",
+    "certificates.certificate.revoked_by",
 }
 
 
@@ -117,6 +123,7 @@ def user_export(*, user: User) -> dict[str, Any]:
         "comments": [],
         "photos": [],
         "pledges": [],
+        "certificates": [],
         "other": {},
     }
     for field in _user_foreign_keys():
@@ -229,6 +236,7 @@ def user_delete_account(*, user: User, password: str) -> None:
         return
     if locked.username == PLACEHOLDER_USERNAME:
         raise Forbidden("the placeholder account cannot be erased", code="placeholder_account")
+    certificate_services.certificates_revoke_for_account(user=locked)
     _hand_over_events(user=locked)
     _scrub_traces(user=locked)
     held = list(

@@ -2,8 +2,9 @@
 
 Rules (documented in the API too):
 - *Attended*: a confirmed participation with a check-in, in an event that was not cancelled.
-- *Hours*: for an attended event with a report whose ``hours`` (volunteer-hours: people × hours each) is
-  above zero, the participant's share of it; otherwise the event's duration (end − start).
+- *Hours*: the figure the certificates state (certificates/selectors.py): for each attended event its
+  duration, at most 12 hours per local day, or the organiser's adjustment; none once the organiser revoked
+  the certificate. A report's volunteer-hours feed the impact figures, not a person's hours.
 - *Impact* (trees, trash, recyclables, area, CO2e): a reported event's totals are shared equally among the
   people who did the work: each checked-in participant gets ``total / heads`` where
   ``heads = greatest(report.participants, checked-in count, 1)``. Using the larger of the two means people
@@ -11,7 +12,7 @@ Rules (documented in the API too):
 - *Organised*: the user's events that took place: published or completed, and ended.
 
 The recomputation is a handful of grouped queries for any number of users and one upsert: no per-event
-loop, and running it twice gives the same rows.
+query (the hours are summed in Python over one query's rows), and running it twice gives the same rows.
 """
 
 import logging
@@ -20,10 +21,11 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, DurationField, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Greatest
 
 from mutiroes.accounts.models import User, UserBadge, UserStats
+from mutiroes.certificates import selectors as certificate_selectors
 from mutiroes.core import clock
 from mutiroes.events.models import Event, Participation
 
@@ -37,9 +39,7 @@ CENT = Decimal("0.01")
 
 
 def _attended(user_ids: list[int]) -> QuerySet[Participation]:
-    return Participation.objects.filter(
-        user_id__in=user_ids, status=Participation.Status.CONFIRMED, checked_in_at__isnull=False
-    ).exclude(event__status=Event.Status.CANCELLED)
+    return certificate_selectors.attended().filter(user_id__in=user_ids)
 
 
 def _heads() -> Greatest:
@@ -60,11 +60,11 @@ def _heads() -> Greatest:
     )
 
 
-def _share(column: str, *, only: Q | None = None) -> Sum:
+def _share(column: str) -> Sum:
     """Sum over the attended events of this participant's share of a report column."""
     # Float arithmetic in SQL (SQLite would truncate integer division); rounded to cents in Python.
     total = Cast(Coalesce(F(f"event__report__{column}"), 0, output_field=FloatField()), FloatField())
-    return Sum(total / F("heads"), filter=only or Q(event__report__isnull=False), default=0.0)
+    return Sum(total / F("heads"), filter=Q(event__report__isnull=False), default=0.0)
 
 
 def _cents(value: float | Decimal | None) -> Decimal:
@@ -72,27 +72,22 @@ def _cents(value: float | Decimal | None) -> Decimal:
 
 
 def _compute(user_ids: list[int]) -> dict[int, dict[str, object]]:
-    reported_hours = Q(event__report__hours__gt=0)
     rows = (
         _attended(user_ids)
         .annotate(heads=_heads())
         .values("user_id")
         .annotate(
             events_attended=Count("id"),
-            report_hours=_share("hours", only=reported_hours),
-            duration=Sum(
-                F("event__end_date") - F("event__start_date"), filter=~reported_hours, output_field=DurationField()
-            ),
             **{metric: _share(metric) for metric in SHARED_METRICS},
         )
         .order_by()
     )
     totals: dict[int, dict[str, object]] = {uid: {"events_attended": 0, "events_organized": 0} for uid in user_ids}
+    for uid, hours in certificate_selectors.hours_by_user(user_ids=user_ids).items():
+        totals[uid]["hours_volunteered"] = hours
     for row in rows:
-        duration_h = (row["duration"] or timedelta()).total_seconds() / 3600
         totals[row["user_id"]] |= {
             "events_attended": row["events_attended"],
-            "hours_volunteered": _cents(row["report_hours"]) + _cents(duration_h),
             **{metric: _cents(row[metric]) for metric in SHARED_METRICS},
         }
     organised = (

@@ -1,7 +1,7 @@
 from mutiroes import __version__
 from mutiroes.api import errors
 from mutiroes.api.openapi import OPENAPI_EXTRA, MutiroesAPI
-from mutiroes.api.routers import admin_jobs, auth, community, events, impact, participation, users
+from mutiroes.api.routers import admin_jobs, auth, certificates, community, events, impact, participation, users
 
 DESCRIPTION = """
 Mutirões: community environmental volunteering. Organisers publish events; volunteers find events
@@ -22,5 +22,13 @@ api = MutiroesAPI(
 )
 errors.install(api)
 api.add_router("/v1/auth", auth.router)
-for router in (users.router, events.router, participation.router, community.router, impact.router, admin_jobs.router):
+for router in (
+    users.router,
+    events.router,
+    participation.router,
+    community.router,
+    impact.router,
+    certificates.router,
+    admin_jobs.router,
+):
     api.add_router("/v1", router)

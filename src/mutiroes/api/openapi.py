@@ -23,6 +23,7 @@ TAGS = [
     {"name": "participation", "description": "Joining and leaving, the waiting list, approval and check-in."},
     {"name": "community", "description": "What an event needs and who brings it, photos and comments."},
     {"name": "impact", "description": "Impact reports of events and the public totals computed from them."},
+    {"name": "certificates", "description": "Volunteer hours and their adjustments, certificates, verification."},
     {"name": "admin", "description": "Staff only: the scheduler's jobs and their runs."},
 ]
 SERVERS = [{"url": "/", "description": "The server this document was fetched from"}]

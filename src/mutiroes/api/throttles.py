@@ -1,4 +1,5 @@
-"""Per-address request throttles (registration, password-reset requests), counted in the shared cache.
+"""Per-address request throttles (registration, password-reset requests, certificate lookups), counted in the
+shared cache.
 
 Sign-in failures are throttled by accounts.login, which counts failures only, per address and per account.
 """
@@ -15,12 +16,14 @@ class _SettingsRateThrottle(SimpleRateThrottle):
     # the gateway's own limit still applies, and locking every user out would be worse.
     cache = safe_cache
 
+    setting = "LOGIN_THROTTLE"
+
     # Read the rate on each request so deployments and tests can change it without re-importing routes.
     def __init__(self) -> None:
-        self.rate = settings.LOGIN_THROTTLE
+        self.rate = getattr(settings, self.setting)
 
     def allow_request(self, request: HttpRequest) -> bool:
-        self.rate = settings.LOGIN_THROTTLE
+        self.rate = getattr(settings, self.setting)
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request)
 
@@ -30,6 +33,13 @@ class LoginAddressThrottle(_SettingsRateThrottle):
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CertificateLookupThrottle(LoginAddressThrottle):
+    """Public verification by code: per address, so nobody walks the code space (which is 2^130 anyway)."""
+
+    scope = "certificate_lookup"
+    setting = "CERTIFICATE_LOOKUP_THROTTLE"
 
 
 class PasswordConfirmThrottle(_SettingsRateThrottle):

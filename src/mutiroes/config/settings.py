@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "mutiroes.accounts",
     "mutiroes.events",
     "mutiroes.impact",
+    "mutiroes.certificates",
     "mutiroes.notifications",
     "mutiroes.scheduler",
 ]
@@ -255,6 +256,8 @@ NINJA_JWT = {
 LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
 # Wrong check-in codes per person and event: against 8 hex characters, guessing is hopeless at this rate.
 CHECK_IN_CODE_THROTTLE = _env("CHECK_IN_CODE_THROTTLE", "5/h")
+# Public certificate verification (GET /api/v1/certificates/{code}), per address.
+CERTIFICATE_LOOKUP_THROTTLE = _env("CERTIFICATE_LOOKUP_THROTTLE", "30/m")
 
 # Redis: by URL, or through Sentinel when REDIS_SENTINELS=host:port,... is set.
 REDIS_URL = _env("REDIS_URL")

@@ -856,6 +856,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/certificate.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Certificate
+         * @description The caller's own certificate for an ended event they checked in to (issued on the first download).
+         */
+        get: operations["downloadCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Certificates
+         * @description The caller's events that give hours, newest first, with the hours and the certificate's state.
+         */
+        get: operations["listMyCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/certificates/{year}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Yearly Certificate
+         * @description Every certified event of a calendar year (São Paulo time), one line each, with the total.
+         */
+        get: operations["downloadYearlyCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certificates/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify Certificate
+         * @description Public: what a certificate states, for anyone holding its code. A revoked one shows only "revogado".
+         */
+        get: operations["verifyCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Event Hours
+         * @description The organiser's view: each confirmed participant's hours, adjustments and certificate state.
+         */
+        get: operations["listEventHours"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/participants/{participation_id}/hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Adjust Hours
+         * @description The organiser (or staff) sets a checked-in participant's hours, with a reason, until 30 days after the end.
+         */
+        put: operations["adjustHours"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/participants/{participation_id}/certificate/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Certificate
+         * @description The organiser (or staff) revokes a participant's certificate for the event; none is issued after that.
+         */
+        post: operations["revokeCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/reports/monthly": {
         parameters: {
             query?: never;
@@ -1267,7 +1407,7 @@ export interface components {
             events_attended: number;
             /**
              * Hours Volunteered
-             * @description per attended event: the report's volunteer-hours / heads if reported, else the event's duration
+             * @description the hours the certificates state: per attended event its duration (at most 12 h a local day) or the organiser's adjustment; none for a revoked certificate
              */
             hours_volunteered: string;
             /**
@@ -1366,6 +1506,13 @@ export interface components {
             }[];
             /** Pledges */
             pledges: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Certificates
+             * @description certificates issued to the account, revoked ones too
+             */
+            certificates: {
                 [key: string]: unknown;
             }[];
             /** Badges */
@@ -2089,6 +2236,179 @@ export interface components {
              * Format: date-time
              */
             generated_at: string;
+        };
+        /** CertificateStateOut */
+        CertificateStateOut: {
+            /**
+             * Code
+             * @description grouped for reading: XXXX-XXXX-...
+             */
+            code: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "valid" | "revoked";
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Revocation
+             * @description organizer: revoked by the organiser or staff; replaced: the hours changed and the next download issues a new certificate
+             */
+            revocation: ("organizer" | "replaced" | "account_deleted") | null;
+        };
+        /** MyCertificateOut */
+        MyCertificateOut: {
+            /** Event Id */
+            event_id: number;
+            /** Event Title */
+            event_title: string;
+            /**
+             * Event Start
+             * Format: date-time
+             */
+            event_start: string;
+            /**
+             * Event End
+             * Format: date-time
+             */
+            event_end: string;
+            /** City */
+            city: string;
+            /** State */
+            state: string;
+            /** Hours */
+            hours: string;
+            /**
+             * Downloadable
+             * @description false once revoked by the organiser, or before the event ends
+             */
+            downloadable: boolean;
+            certificate: components["schemas"]["CertificateStateOut"] | null;
+        };
+        /** Page[MyCertificateOut] */
+        Page_MyCertificateOut_: {
+            /** Items */
+            items: components["schemas"]["MyCertificateOut"][];
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
+            count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
+        };
+        /**
+         * CertificateVerificationOut
+         * @description The public facts of a certificate; for a revoked one only its code, status and revocation date.
+         */
+        CertificateVerificationOut: {
+            /** Code */
+            code: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "valid" | "revoked";
+            /**
+             * Status Label
+             * @enum {string}
+             */
+            status_label: "válido" | "revogado";
+            /** Verification Url */
+            verification_url: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Holder Name */
+            holder_name: string | null;
+            /** Event Title */
+            event_title: string | null;
+            /** Event Start */
+            event_start: string | null;
+            /** Event End */
+            event_end: string | null;
+            /** City */
+            city: string | null;
+            /** State */
+            state: string | null;
+            /** Organizer Name */
+            organizer_name: string | null;
+            /** Hours */
+            hours: string | null;
+            /** Issued At */
+            issued_at: string | null;
+        };
+        /** HoursAdjustmentOut */
+        HoursAdjustmentOut: {
+            /**
+             * Adjusted At
+             * Format: date-time
+             */
+            adjusted_at: string;
+            /** @description null once that account was deleted */
+            adjusted_by: components["schemas"]["UserRef"] | null;
+            /** Hours From */
+            hours_from: string;
+            /** Hours To */
+            hours_to: string;
+            /** Reason */
+            reason: string;
+        };
+        /** ParticipantHoursOut */
+        ParticipantHoursOut: {
+            /** Participation Id */
+            participation_id: number;
+            user: components["schemas"]["UserRef"];
+            /** Full Name */
+            full_name: string;
+            /** Checked In At */
+            checked_in_at: string | null;
+            /**
+             * Hours
+             * @description in force: 0 without a check-in or after revocation
+             */
+            hours: string;
+            /**
+             * Adjustments
+             * @description oldest first
+             */
+            adjustments: components["schemas"]["HoursAdjustmentOut"][];
+            /** @description the latest certificate issued, if any */
+            certificate: components["schemas"]["CertificateStateOut"] | null;
+        };
+        /** HoursAdjustIn */
+        HoursAdjustIn: {
+            /**
+             * Hours
+             * @description the participant's hours for this event, at most 12 per day it touches
+             */
+            hours: number | string;
+            /**
+             * Reason
+             * @description why: kept with the adjustment, shown to the organisers
+             */
+            reason: string;
+        };
+        /** RevokeIn */
+        RevokeIn: {
+            /**
+             * Reason
+             * @description why the certificate is revoked (not shown on the public page)
+             */
+            reason: string;
         };
         /** JobAccepted */
         JobAccepted: {
@@ -6273,6 +6593,576 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the certificate, A4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyCertificates: {
+        parameters: {
+            query?: {
+                /** @description only this event */
+                event_id?: number | null;
+                /** @description events that started in this year (São Paulo) */
+                year?: number | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MyCertificateOut_"];
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadYearlyCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the certificate, A4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateVerificationOut"];
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid path or query parameter */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEventHours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantHoursOut"][];
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adjustHours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+                participation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoursAdjustIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantHoursOut"];
+                };
+            };
+            /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeCertificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key from the same user within 24 h replays the first response and creates nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                event_id: number;
+                participation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateStateOut"];
+                };
+            };
+            /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -158,7 +158,8 @@ class NotificationSettingsOut(Schema):
 class UserStatsOut(Schema):
     events_attended: int = Field(description="events checked in to (cancelled events excluded)")
     hours_volunteered: Decimal = Field(
-        description="per attended event: the report's volunteer-hours / heads if reported, else the event's duration"
+        description="the hours the certificates state: per attended event its duration (at most 12 h a local day)"
+        " or the organiser's adjustment; none for a revoked certificate"
     )
     events_organized: int = Field(description="own events that took place (published or completed, ended)")
     trees_planted: Decimal = Field(description="share of reported totals: total / heads per attended event")
@@ -219,6 +220,7 @@ class ExportOut(Schema):
     comments: list[dict[str, Any]]
     photos: list[dict[str, Any]]
     pledges: list[dict[str, Any]]
+    certificates: list[dict[str, Any]] = Field(description="certificates issued to the account, revoked ones too")
     badges: list[dict[str, Any]]
     stats: dict[str, Any] | None
     reports_filed: list[dict[str, Any]]
