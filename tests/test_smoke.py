@@ -24,8 +24,9 @@ def test_runs_on_the_database_the_plugin_chose():
         assert version >= 150000
 
 
-def test_health_reports_the_database_up(client):
-    response = client.get("/health")
+def test_health_reports_the_database_up(client, settings):
+    settings.HEALTH_TOKEN = "operador-do-teste"
+    response = client.get("/health", headers={"Authorization": "Bearer operador-do-teste"})
 
     assert response.status_code == 200
     assert response.json()["checks"]["database"]["status"] == "ok"

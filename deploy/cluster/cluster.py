@@ -91,8 +91,9 @@ class Cluster:
     def gateway_url(self) -> str:
         return f"http://{HOST}:{self.port('gateway')}"
 
-    def secret_key(self) -> str:
-        path = self.data / "secret_key"
+    def secret(self, name: str) -> str:
+        """A random value made once per cluster and kept in its data directory (SECRET_KEY, HEALTH_TOKEN)."""
+        path = self.data / name
         if not path.exists():
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
@@ -103,7 +104,8 @@ class Cluster:
         sentinels = ",".join(f"{HOST}:{self.port(f'sentinel-{i}')}" for i in (1, 2, 3))
         return {
             "MUTIROES_MODE": "distributed",
-            "SECRET_KEY": self.secret_key(),
+            "SECRET_KEY": self.secret("secret_key"),
+            "HEALTH_TOKEN": self.secret("health_token"),
             "MUTIROES_DATA_DIR": str(self.data / "app"),
             "ALLOWED_HOSTS": f"{HOST},localhost",
             "CSRF_TRUSTED_ORIGINS": self.gateway_url(),
@@ -217,9 +219,10 @@ def _psql(cluster: Cluster, port_name: str, sql: str, database: str = "postgres"
     return result.stdout.strip() if result.returncode == 0 else f"error: {result.stderr.strip()}"
 
 
-def _http(url: str, timeout_s: float = 3) -> tuple[int | None, str]:
+def _http(url: str, timeout_s: float = 3, token: str = "") -> tuple[int | None, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})  # noqa: S310
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 - our own loopback URLs
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - our own loopback URLs
             return response.status, response.read(2000).decode(errors="replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(2000).decode(errors="replace")
@@ -462,7 +465,7 @@ def status_text(cluster: Cluster) -> str:
     for i in (1, 2, 3):
         port = cluster.port(f"api-{i}")
         lines.append(f"api-{i} :{port} /liveness: {_http(f'http://{HOST}:{port}/liveness')[0]}")
-    code, body = _http(f"{cluster.gateway_url()}/health")
+    code, body = _http(f"{cluster.gateway_url()}/health", token=cluster.secret("health_token"))
     try:
         health = json.loads(body)
         checks = ", ".join(f"{name}={check.get('status')}" for name, check in health.get("checks", {}).items())

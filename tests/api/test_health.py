@@ -1,4 +1,4 @@
-"""/health: the SMTP reachability check and the workers' breaker reports."""
+"""/health: the detail only for operators, the SMTP reachability check and the workers' breaker reports."""
 
 import socket
 
@@ -8,6 +8,38 @@ from mutiroes.infra import breaker_report
 from mutiroes.resilience.breakers import breaker
 
 pytestmark = pytest.mark.django_db
+OPERATOR = "operador-" + "x" * 40
+
+
+@pytest.fixture(autouse=True)
+def _operator_token(settings):
+    settings.HEALTH_TOKEN = OPERATOR
+
+
+def _health(client, token=OPERATOR):
+    return client.get("/health", headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def test_anonymous_callers_get_only_the_overall_status(client, api_client, user_factory):
+    volunteer = user_factory()
+    for headers in ({}, api_client.auth_headers(volunteer), {"Authorization": "Bearer chute"}):
+        response = client.get("/health", headers=headers)
+        assert (response.status_code, response.json()) == (200, {"status": "ok"}), headers
+
+
+def test_staff_and_the_operator_token_see_the_detail(client, api_client, user_factory, settings):
+    staff = user_factory(is_staff=True)
+    for headers in (api_client.auth_headers(staff), {"Authorization": f"Bearer {OPERATOR}"}):
+        body = client.get("/health", headers=headers).json()
+        assert {"instance", "checks", "breakers", "workers", "fallbacks"} <= set(body), headers
+    settings.HEALTH_TOKEN = ""  # unset: no token opens the detail, an empty bearer included
+    assert set(client.get("/health", headers={"Authorization": "Bearer "}).json()) == {"status"}
+    assert set(_health(client, OPERATOR).json()) == {"status"}
+
+
+def test_liveness_and_readiness_stay_open(client):
+    assert client.get("/liveness").json() == {"status": "ok"}
+    assert client.get("/readiness").json()["checks"]["database"]["status"] == "ok"
 
 
 def _closed_port() -> int:
@@ -20,7 +52,7 @@ def test_smtp_down_makes_health_degraded_not_unavailable(client, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
 
-    response = client.get("/health")
+    response = _health(client)
 
     body = response.json()
     assert response.status_code == 200
@@ -33,7 +65,7 @@ def test_smtp_reachable_is_ok(client, settings, smtp_server):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.host, smtp_server.port
 
-    body = client.get("/health").json()
+    body = _health(client).json()
 
     assert body["checks"]["smtp"]["status"] == "ok"
     assert body["fallbacks"]["emails_delayed"] is False
@@ -50,7 +82,7 @@ def test_health_shows_each_live_workers_breakers_and_forgets_dead_ones(client, s
     settings.INSTANCE_ID = "worker-b:2"
     breaker_report.publish(role="worker", now=1000.0 + breaker_report.TTL_S + 1)  # worker-a has aged out of the index
 
-    workers = client.get("/health").json()["workers"]
+    workers = _health(client).json()["workers"]
 
     assert list(workers) == ["worker-b:2"]
     assert workers["worker-b:2"]["breakers"]["smtp"]["state"] == "closed"
@@ -64,7 +96,7 @@ def test_a_workers_open_breaker_is_visible(client, settings):
     settings.INSTANCE_ID = "worker-c:3"
     breaker_report.publish(role="worker")
 
-    report = client.get("/health").json()["workers"]["worker-c:3"]
+    report = _health(client).json()["workers"]["worker-c:3"]
 
     assert report["role"] == "worker"
     assert report["breakers"]["smtp"]["state"] == "open"

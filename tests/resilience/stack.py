@@ -27,10 +27,14 @@ from tests.servers._process import LOOPBACK, free_port, kill_group, tail, wait_u
 _DROPPED = {"REDIS_SENTINELS", "REDIS_URL", "CACHE_URL", "BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
 
 
+# The servers' HEALTH_TOKEN: /health shows its detail (breakers, fallbacks) only with it.
+OPERATOR_TOKEN = "operador-dos-testes-de-resiliencia"
+
+
 def server_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
     env.update(PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", MUTIROES_MODE="embedded", EMBEDDED_WORKER="false",
-               EMBEDDED_SCHEDULER="false")  # fmt: skip
+               EMBEDDED_SCHEDULER="false", HEALTH_TOKEN=OPERATOR_TOKEN)  # fmt: skip
     env.update(overrides)
     return env
 

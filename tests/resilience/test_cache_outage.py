@@ -9,13 +9,13 @@ import time
 import pytest
 
 from tests.resilience.api_data import PASSWORD, category_id, create_events, event_body, register
-from tests.resilience.stack import Http, poll_for
+from tests.resilience.stack import OPERATOR_TOKEN, Http, poll_for
 
 pytestmark = pytest.mark.system
 
 
 def _health(http: Http):
-    return http.get("/health", timeout_s=10)
+    return http.get("/health", token=OPERATOR_TOKEN, timeout_s=10)
 
 
 def test_cache_down_then_back(start_api, redis_server, figures):

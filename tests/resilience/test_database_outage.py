@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.resilience.api_data import Account, category_id, create_events, event_body, register, register_many
-from tests.resilience.stack import Answer, Http, frozen, poll_for
+from tests.resilience.stack import OPERATOR_TOKEN, Answer, Http, frozen, poll_for
 
 pytestmark = pytest.mark.system
 
@@ -92,7 +92,7 @@ def _assert_unavailable(answer: Answer) -> None:
 
 
 def _health(http: Http) -> Answer:
-    return http.get("/health", timeout_s=LATENCY_BOUND_S + 5)
+    return http.get("/health", token=OPERATOR_TOKEN, timeout_s=LATENCY_BOUND_S + 5)
 
 
 def test_postgres_stopped_under_write_load(start_api, api_database, redis_server, figures):

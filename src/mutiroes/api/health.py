@@ -1,8 +1,11 @@
 """Operations endpoints, outside /api.
 
 ``/liveness`` touches nothing, so a database outage does not make the gateway drop every replica at
-once. ``/readiness`` answers whether this replica can serve (the database). ``/health`` is the deep
-view for operators: each dependency, each circuit breaker, and whether fallbacks are in use.
+once. ``/readiness`` answers whether this replica can serve (the database). Both stay open for the
+orchestrator. ``/health`` is the deep view for operators: each dependency, each circuit breaker, and
+whether fallbacks are in use. Instance ids, error texts and worker reports help an attacker map the
+system, so that detail needs a staff user's bearer token or the operator token (HEALTH_TOKEN); anyone
+else gets the overall status only.
 """
 
 import socket
@@ -10,12 +13,13 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.crypto import constant_time_compare
 
 from mutiroes.infra import breaker_report
 from mutiroes.infra.cache import safe_cache
-from mutiroes.resilience.breakers import all_breakers
+from mutiroes.resilience.breakers import CircuitBreakerError, all_breakers
 
 RETRY_AFTER_S = "5"
 SMTP_CHECK_TIMEOUT_S = 1.0
@@ -72,6 +76,21 @@ def readiness(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body) if database["status"] == "ok" else _unavailable(body)
 
 
+def _is_operator(request: HttpRequest) -> bool:
+    from mutiroes.api.auth import jwt
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    if settings.HEALTH_TOKEN and constant_time_compare(token.strip(), settings.HEALTH_TOKEN):
+        return True
+    try:
+        user = jwt.authenticate(request, token.strip())
+    except (DatabaseError, CircuitBreakerError):
+        return False  # the database is down: only the operator token shows the detail then
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 def health(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker), "smtp": _timed(_smtp),
@@ -95,4 +114,8 @@ def health(request: HttpRequest) -> JsonResponse:
             "emails_delayed": checks["smtp"]["status"] != "ok",
         },
     }
-    return _unavailable(body) if hard_down else JsonResponse(body)
+    if not _is_operator(request):
+        body = {"status": body["status"]}
+    response = _unavailable(body) if hard_down else JsonResponse(body)
+    response["Cache-Control"] = "no-store"  # the detail depends on who asks: no shared cache may keep it
+    return response

@@ -254,6 +254,8 @@ NINJA_JWT = {
 }
 
 LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
+# Bearer token that shows /health's detail to operators and monitoring (staff users' tokens do too); unset: staff only.
+HEALTH_TOKEN = _env("HEALTH_TOKEN", "") or ""
 # Wrong check-in codes per person and event: against 8 hex characters, guessing is hopeless at this rate.
 CHECK_IN_CODE_THROTTLE = _env("CHECK_IN_CODE_THROTTLE", "5/h")
 # Public certificate verification (GET /api/v1/certificates/{code}), per address.
