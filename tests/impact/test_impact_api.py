@@ -258,3 +258,31 @@ def test_monthly_csv(march, api_client):
     assert ("cidade", "'=HYPERLINK(1)") in by_name
     assert by_name[("categoria", "Limpeza")][3] == "2"
     assert by_name[("total", "")][4] == "13"
+
+
+def test_private_events_count_in_no_public_figure(held_event, api_client):
+    """A private event in a city of its own: no summary (filtered or not), monthly JSON or CSV shows it."""
+    start = datetime(2026, 5, 14, 9, tzinfo=SP)
+    public = held_event(city="Fortaleza", state="CE", start_date=start)
+    private = held_event(city="Quixadá", state="CE", start_date=start, is_public=False)
+    report_file(event_id=public.id, user=public.organizer, data={"participants": 10, "trash_kg": 5})
+    report_file(event_id=private.id, user=private.organizer, data={"participants": 7, "trash_kg": 40})
+    monthly_report_generate(year=2026, month=5)
+
+    summaries = [
+        api_client.get("/api/v1/impact/summary", params=params).json()
+        for params in ({}, {"state": "CE"}, {"city": "Quixadá"}, {"from": "2026-05-14", "to": "2026-05-14"})
+    ]
+    monthly = api_client.get("/api/v1/impact/monthly", params={"year": 2026, "month": 5}).json()
+    sheet = api_client.get("/api/v1/impact/monthly.csv", params={"year": 2026, "month": 5}).content.decode()
+
+    assert [(s["events"], s["volunteers"], Decimal(s["trash_kg"])) for s in summaries] == [
+        (1, 10, Decimal("5")), (1, 10, Decimal("5")), (0, 0, Decimal("0")), (1, 10, Decimal("5")),
+    ]  # fmt: skip
+    assert (monthly["totals"]["events"], monthly["totals"]["volunteers"]) == (1, 10)
+    assert [row["city"] for row in monthly["by_city"]] == ["Fortaleza"]
+    assert [row["events"] for row in monthly["by_category"]] == [1]
+    assert "Quixadá" not in sheet
+    assert [row[4] for row in csv.reader(io.StringIO(sheet)) if row[0] == "total"] == ["10"]
+    # Its organiser still reads its report.
+    assert api_client.get(_url(private), user=private.organizer).json()["participants"] == 7

@@ -72,7 +72,13 @@ def month_bounds(*, year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def counted_reports() -> QuerySet[EventReport]:
-    return EventReport.objects.filter(event__status__in=COUNTED_STATUSES)
+    """Reports that public figures are made of: held events, and public ones only.
+
+    A private event never counts, not even in a grand total: a total with it and a filtered figure without it
+    (or last month's total) would differ by exactly that event's figures, so any place it is counted singles it
+    out to someone who can subtract. Its organiser and its participants still see its report.
+    """
+    return EventReport.objects.filter(event__status__in=COUNTED_STATUSES, event__is_public=True)
 
 
 def _decimal_sum(field: str) -> Coalesce:
