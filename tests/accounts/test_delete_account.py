@@ -347,3 +347,26 @@ def test_concurrent_erasures_share_one_placeholder(user_factory, past_event):
     assert set(Event.objects.filter(pk__in=[e.pk for e in events]).values_list("organizer_id", flat=True)) == {
         placeholder.pk
     }
+
+
+@pytest.mark.django_db
+def test_reports_stop_naming_the_person_once_the_account_is_gone(user_factory, past_event, api_client):
+    me = user_factory(username="ana_mangue", email="ana.souza@example.org", first_name="Ana", last_name="Souza")
+    other = user_factory(first_name="Bia", last_name="Lima")
+    mine, theirs = past_event(organizer=me, title="Mangue limpo"), past_event(organizer=other)
+    figures = {"hours": Decimal(1), "trash_kg": Decimal(0), "recyclable_kg": Decimal(0), "area_m2": Decimal(0)}
+    EventReport.objects.create(
+        event=mine, participants=8, filed_by=me, **figures,
+        summary="Organizado por Ana  Souza (ana_mangue). A Anabela levou luvas.",
+        challenges="Falem com ANA.SOUZA@example.org ou com a Ana", achievements="Muitos voluntários",
+    )  # fmt: skip
+    EventReport.objects.create(event=theirs, participants=3, filed_by=other, summary="Bia Lima agradece", **figures)
+
+    assert api_client.delete(URL, {"password": PASSWORD}, user=me).status_code == 204
+
+    served = api_client.get(f"/api/v1/events/{mine.pk}/report").json()
+    assert served["summary"] == "Organizado por [nome removido] ([nome removido]). A Anabela levou luvas."
+    assert served["challenges"] == "Falem com [nome removido] ou com a [nome removido]"
+    assert served["achievements"] == "Muitos voluntários"
+    # Someone else's report keeps its own words.
+    assert api_client.get(f"/api/v1/events/{theirs.pk}/report").json()["summary"] == "Bia Lima agradece"

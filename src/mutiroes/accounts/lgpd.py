@@ -5,7 +5,9 @@ Erasure keeps what belongs to the community and removes what belongs to the pers
 - Their published events that have not started are cancelled through ``event_cancel`` (participants are
   told), then every event they organised, past or cancelled, is handed to one inactive placeholder user,
   ``usuario-removido``, so participants' history, reports and aggregate figures stay intact.
-- Reports they filed stay, with ``filed_by`` set to NULL (the FK is SET_NULL).
+- Reports they filed stay, with ``filed_by`` set to NULL (the FK is SET_NULL). Their free text (summary,
+  challenges, achievements) stays too, but every mention of the person (full name, first or last name,
+  username, e-mail) is replaced by ``[nome removido]``: organisers often sign a report or thank themselves.
 - Their certificates are revoked and lose the holder's name: a code on paper then verifies as "revogado" only.
 - Everything else hanging from the account goes with it: profile, settings, participations (with the
   emergency data), comments, photos (files too), pledges, badges, stats, idempotency records, tokens,
@@ -13,6 +15,7 @@ Erasure keeps what belongs to the community and removes what belongs to the pers
 """
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -195,6 +198,35 @@ def _remove_file(storage: Any, name: str) -> None:
         logger.warning("could not remove file %s of an erased account; it is left behind", name)
 
 
+REPORT_TEXT_FIELDS = ("summary", "challenges", "achievements")
+REDACTED = "[nome removido]"
+MIN_REDACTED_NAME = 2  # a one-letter "name" would erase every such word
+
+
+def _mentions(user: User) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive mentions of the person, longest first (the full name before its parts)."""
+    names = {user.get_full_name(), user.first_name, user.last_name, user.username, user.email}
+    names = {" ".join(name.split()) for name in names if len(name.strip()) >= MIN_REDACTED_NAME}
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def _redact_reports(*, user: User) -> None:
+    """The person's name out of the free text of the reports they filed or whose events they organised."""
+    pattern = _mentions(user)
+    if pattern is None:
+        return
+    reports = EventReport.objects.select_for_update().filter(models.Q(filed_by=user) | models.Q(event__organizer=user))
+    for report in reports:
+        changed = [name for name in REPORT_TEXT_FIELDS if pattern.search(getattr(report, name))]
+        for name in changed:
+            setattr(report, name, pattern.sub(REDACTED, getattr(report, name)))
+        if changed:
+            report.save(update_fields=[*changed, "updated_at"])
+
+
 def _hand_over_events(*, user: User) -> None:
     now = clock.now()
     _delete_with_files(Event.objects.filter(organizer=user, status=Event.Status.DRAFT))
@@ -237,6 +269,7 @@ def user_delete_account(*, user: User, password: str) -> None:
     if locked.username == PLACEHOLDER_USERNAME:
         raise Forbidden("the placeholder account cannot be erased", code="placeholder_account")
     certificate_services.certificates_revoke_for_account(user=locked)
+    _redact_reports(user=locked)  # before the hand-over: it finds the reports of their events by organiser
     _hand_over_events(user=locked)
     _scrub_traces(user=locked)
     held = list(
