@@ -100,8 +100,9 @@ def _worker(argv: list[str]) -> None:
         os.environ["METRICS_PORT"] = str(args.metrics_port)
     if os.environ.get("METRICS_PORT", "0") not in ("", "0"):
         _metrics_dir(f"worker-{os.environ['METRICS_PORT']}")
-    command = [sys.executable, "-m", "dramatiq", "mutiroes.actors.boot", "--processes", str(args.processes),
-               "--threads", str(args.threads)]  # fmt: skip
+    # Dramatiq's CLI, with the app's logging configured before it starts (mutiroes.infra.dramatiq_cli).
+    command = [sys.executable, "-m", "mutiroes.infra.dramatiq_cli", "mutiroes.actors.boot",
+               "--processes", str(args.processes), "--threads", str(args.threads)]  # fmt: skip
     if args.queues:
         command += ["--queues", *args.queues]
     _exec(command)
@@ -116,8 +117,8 @@ def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mut
     args = parser.parse_args(argv)
     _metrics_dir(f"{service}-{args.host}-{args.port}")  # /metrics on this port sums every gunicorn worker
     _exec([sys.executable, "-m", "gunicorn", "mutiroes.config.wsgi:application", "--bind", f"{args.host}:{args.port}",
-           "--workers", str(args.workers), "--timeout", str(args.timeout), "--access-logfile", "-",
-           # Consul registration hooks (mutiroes.config.gunicorn); --name tells them which service this is.
+           "--workers", str(args.workers), "--timeout", str(args.timeout),
+           # Consul registration and logging, access log included (mutiroes.config.gunicorn); --name: which service.
            "--config", "python:mutiroes.config.gunicorn", "--name", service])  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 """Real Dramatiq worker processes, a slow SMTP sink and Redis probes for the system tests of the background work.
 
-The workers are what production runs: `python -m mutiroes worker` (which execs `python -m dramatiq
-mutiroes.actors.boot`), in their own session so a test can SIGKILL or SIGTERM the whole group, pointed at
+The workers are what production runs: `python -m mutiroes worker` (which execs Dramatiq's CLI on
+mutiroes.actors.boot), in their own session so a test can SIGKILL or SIGTERM the whole group, pointed at
 the pytest-django test database, a Redis the test started and an SMTP sink in the test process.
 """
 
@@ -225,11 +225,12 @@ class WorkerPool:
 
     def start(
         self, *, redis_url: str, smtp_port: int, processes: int = 1, threads: int = WORKER_THREADS, wait: bool = True,
-        metrics_port: int = 0,
+        metrics_port: int = 0, extra_env: dict[str, str] | None = None,
     ) -> WorkerProcess:  # fmt: skip
         data_dir = self.base_dir / f"worker-{len(self.started)}"
         data_dir.mkdir(parents=True, exist_ok=True)
         env = worker_env(redis_url=redis_url, smtp_port=smtp_port, data_dir=data_dir, metrics_port=metrics_port)
+        env.update(extra_env or {})
         worker = WorkerProcess(
             env=env, log_path=data_dir / "worker.log", processes=processes, threads=threads, pid_dir=self.pid_dir
         )

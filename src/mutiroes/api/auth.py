@@ -12,6 +12,7 @@ from ninja_jwt.exceptions import TokenBackendError, TokenError
 from mutiroes.accounts import selectors
 from mutiroes.accounts.models import User
 from mutiroes.core.exceptions import Forbidden
+from mutiroes.infra import logs
 
 logger = logging.getLogger(__name__)
 TOKEN_VERSION_CLAIM = "ver"  # the account's token_version when the token was issued
@@ -27,6 +28,7 @@ class JWTBearer(JWTBaseAuthentication, HttpBearer):
             if not selectors.token_still_valid(user=user, version=validated.get(TOKEN_VERSION_CLAIM)):
                 raise TokenError("issued before the account signed out everywhere")
             request.user = user
+            logs.bind(user_id=user.pk)  # until the request ends (RequestContextMiddleware unbinds)
             return user
         except (
             TokenError,

@@ -1,7 +1,11 @@
 """HTTP hygiene for /api: NUL bytes and oversized query strings refused up front, and every error body in the
-documented JSON shape."""
+documented JSON shape; and the request's log context (request and user ids)."""
 
 import json
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -10,6 +14,11 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 
 from mutiroes.api.errors import HTTP_CODES, error_response
+from mutiroes.infra import logs
+
+request_log = logging.getLogger("mutiroes.request")
+# What a request id may look like when it comes from outside (nginx's $request_id is 32 hex digits).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 API_PREFIX = "/api/"
 # The replacement carries every header of the original (Allow, Retry-After, security headers...) but these.
@@ -54,3 +63,31 @@ def _message(response: HttpResponse) -> str:
     if response.status_code == 405:
         return f"method not allowed; allowed: {response.get('Allow', '')}"
     return HTTP_CODES.get(response.status_code, "error").replace("_", " ")
+
+
+class RequestContextMiddleware:
+    """Binds the request id (and, once authenticated, the user id) to every log line the request writes.
+
+    The gateway sends X-Request-ID (nginx's $request_id); without one (a direct call, `mutiroes dev`) a new id is
+    made and returned in the response. With LOG_REQUESTS, one line per request replaces gunicorn's access log:
+    method, path without the query string (where tokens would be), status and duration.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        started = time.perf_counter()
+        with logs.bound(request_id=request_id, user_id=None):
+            response = self.get_response(request)
+            if settings.LOG_REQUESTS:
+                duration_ms = round((time.perf_counter() - started) * 1000, 1)
+                request_log.info(
+                    "%s %s %s", request.method, request.path, response.status_code,
+                    extra={"status": response.status_code, "duration_ms": duration_ms},
+                )  # fmt: skip
+        if not incoming:
+            response["X-Request-ID"] = request_id
+        return response

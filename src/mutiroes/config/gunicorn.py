@@ -5,11 +5,27 @@ The master registers the instance in Consul once it listens (``when_ready``) and
 and neither waits for Consul: registration runs on a background thread. A SIGKILLed master deregisters nothing:
 its /liveness check fails, Consul marks it critical and the gateway's next render leaves it out.
 ``child_exit`` tells the multiprocess metrics that a worker is gone.
+
+gunicorn's own log lines go through the app's LOGGING (``logconfig_dict``): JSON too when LOG_FORMAT=json.
 """
 
 from typing import Any
 
 _registration: Any = None
+
+
+def _logconfig() -> dict:
+    # gunicorn's own lines and its access log in the app's format and handler. With LOG_REQUESTS the app writes one
+    # line per request itself (ids, no query string), and the access log is silenced.
+    from django.conf import settings
+
+    own = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    access = {**own, "level": "WARNING" if settings.LOG_REQUESTS else "INFO"}
+    loggers = {**settings.LOGGING["loggers"], "gunicorn.error": own, "gunicorn.access": access}
+    return {**settings.LOGGING, "loggers": loggers}
+
+
+logconfig_dict = _logconfig()
 
 
 def _bound(server: Any) -> tuple[str | None, int | None]:

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: request counts and latency include every middleware below (mutiroes.api.metrics).
     "mutiroes.api.metrics.RequestMetricsMiddleware",
+    # Next: the request id (the gateway's X-Request-ID, or a new one) is on every log line of the request.
+    "mutiroes.api.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -352,12 +354,27 @@ PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
 METRICS_HOST = _env("METRICS_HOST", "127.0.0.1") or "127.0.0.1"
 METRICS_PORT = int(_env("METRICS_PORT", "0") or 0)
 
+# Logs: one JSON object per line (LOG_FORMAT=json, the default outside the embedded mode) or the readable line of
+# `mutiroes dev`; both carry the request, user, job, message and trace ids and are redacted (mutiroes.infra.logs).
+LOG_FORMAT = _env("LOG_FORMAT", "plain" if EMBEDDED else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}")
+LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+# One line per request from the app (method, route, status, duration, ids) instead of gunicorn's access log.
+LOG_REQUESTS = _env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "mutiroes.infra.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "mutiroes.infra.logs.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "mutiroes.infra.logs.RedactingJsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # APScheduler logs every job run at INFO; the scheduler's own module says what matters.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
 }

@@ -1,7 +1,11 @@
 """Dramatiq middleware for Django processes."""
 
+import threading
+
 import dramatiq
 from dramatiq.middleware import Middleware
+
+from mutiroes.infra import logs
 
 
 class DatabaseConnections(Middleware):
@@ -18,5 +22,25 @@ class DatabaseConnections(Middleware):
         from django.db import close_old_connections
 
         close_old_connections()
+
+    after_skip_message = after_process_message
+
+
+class LogContext(Middleware):
+    """The actor's name (``job``) and the message id on every log line written while a message is processed."""
+
+    def __init__(self) -> None:
+        self._tokens = threading.local()  # one message at a time per worker thread
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        self._tokens.value = logs.bind(job=message.actor_name, message_id=message.message_id)
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
+    ) -> None:  # noqa: ANN001
+        tokens = getattr(self._tokens, "value", None)
+        if tokens is not None:
+            logs.unbind(tokens)
+            self._tokens.value = None
 
     after_skip_message = after_process_message

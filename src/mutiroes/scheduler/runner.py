@@ -14,7 +14,7 @@ import dramatiq
 from django.conf import settings
 
 from mutiroes.core import clock
-from mutiroes.infra import metrics
+from mutiroes.infra import logs, metrics
 from mutiroes.infra.broker import enqueue as broker_enqueue
 from mutiroes.scheduler import ledger
 from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
@@ -75,7 +75,8 @@ class Runner:
         fire_time = latest_fire_time(job, now=now, tz=self.tz)
         if fire_time is None:
             return None
-        return self.fire(job, fire_time=fire_time, now=now)
+        with logs.bound(job=name):
+            return self.fire(job, fire_time=fire_time, now=now)
 
     def fire(
         self, job: Job, *, fire_time: datetime, now: datetime | None = None, trigger: str = Trigger.SCHEDULE
