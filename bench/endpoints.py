@@ -19,7 +19,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,7 +28,7 @@ from bench import report, stack, wrk  # noqa: E402
 LIST = "/api/v1/events?page_size=50"
 UNCACHED = "/api/v1/events?page_size=50&starts_after={n}"
 NEAR = "/api/v1/events?near=-23.5505,-46.6333&radius_km=25&page_size=50"
-REFERENCE_LIST = "/ref/events"
+REFERENCE_LIST = stack.REFERENCE_LIST
 QUICK_ON_REPLICA = {"`/liveness` (the Python floor)", "list, anonymous, uncached pages", "list, signed in"}
 
 
@@ -64,12 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             target = stack.local_cluster(exits, ROOT / "var" / "bench" / "cluster", port_base=args.port_base,
                                          api_workers=args.api_workers)  # fmt: skip
             stack.setup_django(target.env, migrate=False)
-        started = _start_reference(exits, base, target) if _reference_installed() else None
+        started = stack.start_reference(exits, base, target.env, workers=target.api_workers)
         fixtures = _seed(args.events)  # while the reference boots
-        reference = None
-        if started is not None:
-            _wait_reference(*started)
-            reference = started[1]
+        reference = started.wait() if started is not None else None
         rows = _measure(args, target, fixtures, reference)
     _report(args, target, rows)
     return 0 if all(result.ok for _, _, result in rows) else 1
@@ -108,53 +104,6 @@ def _seed(events: int) -> dict[str, list[str]]:
     }
 
 
-def _reference_installed() -> bool:
-    try:
-        import rest_framework  # noqa: F401
-        import rest_framework_simplejwt  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _start_reference(exits: contextlib.ExitStack, base: Path, target: stack.Target) -> tuple[Any, str]:
-    from tests.gateway.support import Supervised
-    from tests.servers._process import free_port
-
-    port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "bench.reference.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(target.api_workers), "--timeout", "30", "--access-logfile", "-"]  # fmt: skip
-    env = {**target.env, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.reference.settings"}
-    process = Supervised("reference", cmd, env=env, log_path=base / "reference.log", pid_dir=base)
-    exits.callback(process.kill)
-    process.spawn()
-    return process, f"http://127.0.0.1:{port}"
-
-
-def _wait_reference(process: Any, url: str) -> None:
-    from tests.servers._process import wait_until
-
-    def up() -> bool:
-        process.check_alive()
-        return _status(url + REFERENCE_LIST) == 200
-
-    wait_until(up, timeout_s=120, what="the DRF reference", interval_s=0.3)
-
-
-def _status(url: str, token: str | None = None) -> int | None:
-    import urllib.error
-    import urllib.request
-
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return None
-
-
 def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str, list[str]],
              reference: str | None) -> list[tuple[str, str, wrk.Result]]:  # fmt: skip
     tokens = fixtures["tokens"]
@@ -188,7 +137,7 @@ def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str,
     for where, what, base_url, paths, options in runs:
         probe = base_url + paths[0].replace("{n}", "2000-01-01T00:00:00Z")
         if options.get("method", "GET") == "GET":
-            code = _status(probe, (options.get("tokens") or [None])[0])
+            code = stack.http_status(probe, (options.get("tokens") or [None])[0])
             if code != 200:
                 raise RuntimeError(f"{probe} answered {code} before the run")
         result = wrk.run(base_url, paths, connections=args.connections, seconds=args.seconds, **options)

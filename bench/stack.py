@@ -11,6 +11,9 @@ import os
 import secrets
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,12 +70,18 @@ def app_env(*, database_url: str, redis_url: str, data_dir: Path, **extra: str) 
     env = {k: v for k, v in os.environ.items() if k not in DROPPED}
     env.update(
         MUTIROES_MODE="embedded", EMBEDDED_WORKER="false", EMBEDDED_SCHEDULER="false", DATABASE_URL=database_url,
-        CACHE_URL=redis_url.rsplit("/", 1)[0] + "/1", SECRET_KEY=secrets.token_hex(32), NINJA_NUM_PROXIES="1",
+        CACHE_URL=redis_db(redis_url, 1), SECRET_KEY=secrets.token_hex(32), NINJA_NUM_PROXIES="1",
         MUTIROES_DATA_DIR=str(data_dir), MEDIA_ROOT=str(data_dir / "media"), STATIC_ROOT=str(data_dir / "static"),
         LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="mutiroes.config.settings",
     )  # fmt: skip
     env.update(extra)
     return env
+
+
+def redis_db(url: str, db: int) -> str:
+    """The same Redis server, database `db`."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def setup_django(env: dict[str, str], *, migrate: bool) -> None:
@@ -125,3 +134,65 @@ def local_cluster(stack: contextlib.ExitStack, data: Path, *, port_base: int, ap
                   env=env, api_workers=api_workers, replicas=3,
                   description=f"the local cluster: 3 replicas x {api_workers} gunicorn workers, "
                               "gateway limits off")  # fmt: skip
+
+
+# -- the reference (bench/reference): the seed's stack, same database and settings -------------------------
+
+REFERENCE_LIST = "/ref/events"
+
+
+def http_status(url: str, token: str | None = None, *, method: str = "GET", body: bytes | None = None) -> int | None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, headers=headers, method=method, data=body)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback URLs
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def reference_installed() -> bool:
+    try:
+        import celery  # noqa: F401
+        import rest_framework  # noqa: F401
+        import rest_framework_simplejwt  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class Starting:
+    url: str
+    process: Any
+
+    def wait(self, timeout_s: float = 120) -> str:
+        from tests.servers._process import wait_until
+
+        def up() -> bool:
+            self.process.check_alive()
+            return http_status(self.url + REFERENCE_LIST) == 200
+
+        wait_until(up, timeout_s=timeout_s, what="the DRF reference", interval_s=0.3)
+        return self.url
+
+
+def start_reference(exits: contextlib.ExitStack, base: Path, env: dict[str, str], *, workers: int) -> Starting | None:
+    """The DRF reference under gunicorn with `workers` workers (None when the `bench` extra is not installed)."""
+    if not reference_installed():
+        return None
+    from tests.gateway.support import Supervised
+    from tests.servers._process import free_port
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "bench.reference.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--timeout", "30", "--access-logfile", "-"]  # fmt: skip
+    env = {**env, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.reference.settings"}
+    process = Supervised(f"reference-{port}", cmd, env=env, log_path=base / f"reference-{port}.log", pid_dir=base)
+    exits.callback(process.kill)
+    process.spawn()
+    return Starting(f"http://127.0.0.1:{port}", process)

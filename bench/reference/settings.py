@@ -19,5 +19,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SIMPLE_JWT = {key: NINJA_JWT[key] for key in ("ALGORITHM", "SIGNING_KEY", "AUDIENCE", "ISSUER", "LEEWAY")}
-CELERY_BROKER_URL = os.environ.get("REFERENCE_BROKER_URL", "redis://127.0.0.1:6379/15")
+# The benchmark's own Redis; without one, Celery's in-process transport: never a default server on this machine.
+CELERY_BROKER_URL = os.environ.get("REFERENCE_BROKER_URL", "memory://")
 CELERY_TASK_IGNORE_RESULT = True
