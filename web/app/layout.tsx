@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { AuthProvider } from "@/components/AuthProvider";
@@ -22,7 +23,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </main>
           <footer className="site-footer">
             <div className="container">
-              Mutirões · voluntariado ambiental comunitário ·{" "}
+              Mutirões · voluntariado ambiental comunitário · <Link href="/certificados">Verificar certificado</Link> ·{" "}
               {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- the API's own docs, not a page here */}
               <a href="/api/docs">API</a>
             </div>

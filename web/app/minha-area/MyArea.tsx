@@ -6,6 +6,7 @@ import { useAuth } from "@/components/AuthProvider";
 import { EventCard } from "@/components/EventCard";
 import { formatDate, formatNumber } from "@/lib/format";
 import { AccountSection } from "./AccountSection";
+import { CertificatesSection } from "./CertificatesSection";
 import { NotificationSettings } from "./NotificationSettings";
 import { PasswordSection } from "./PasswordSection";
 
@@ -80,6 +81,7 @@ export function MyArea() {
           </ul>
         )}
       </section>
+      <CertificatesSection />
       <EventList id="participo" title="Eventos em que me inscrevi" events={joined} empty="Você ainda não se inscreveu em nenhum evento." />
       <EventList id="organizo" title="Eventos que organizo" events={organizing} empty="Você ainda não organizou eventos." />
       <NotificationSettings />

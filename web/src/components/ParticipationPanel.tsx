@@ -6,6 +6,7 @@ import type { Schemas } from "@/api/client";
 import { problemFrom, type ApiProblem } from "@/api/errors";
 import { PARTICIPATION_LABELS, formatDateTime } from "@/lib/format";
 import { useAuth } from "./AuthProvider";
+import { CertificateDownload } from "./CertificateDownload";
 import { ProblemNotice } from "./Notice";
 
 type Event = Schemas["EventOut"];
@@ -128,6 +129,11 @@ export function ParticipationPanel({ eventId, initial }: { eventId: number; init
               </button>
             ) : null}
           </div>
+          {mine?.status === "confirmed" && mine.checked_in_at && ended ? (
+            <div className="actions">
+              <CertificateDownload eventId={event.id} />
+            </div>
+          ) : null}
           {mine?.status === "confirmed" && !mine.checked_in_at && started && !ended ? (
             <form
               className="stack"

@@ -77,3 +77,18 @@ export const CITIES: { name: string; state: string; lat: number; lng: number }[]
   { name: "Belém", state: "PA", lat: -1.4558, lng: -48.4902 },
   { name: "Florianópolis", state: "SC", lat: -27.5954, lng: -48.548 },
 ];
+
+const hoursNumber = new Intl.NumberFormat("pt-BR", { maximumFractionDigits: 2 });
+const yearOnly = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric" });
+
+/** "3 horas", "1 hora", "2,5 horas": as a certificate writes them. */
+export function formatHours(value: number | string): string {
+  const n = typeof value === "string" ? Number.parseFloat(value) : value;
+  const hours = Number.isFinite(n) ? n : 0;
+  return `${hoursNumber.format(hours)} ${hours === 1 ? "hora" : "horas"}`;
+}
+
+/** The calendar year of an instant in São Paulo: what a yearly certificate counts by. */
+export function yearInSaoPaulo(iso: string): number {
+  return Number.parseInt(yearOnly.format(new Date(iso)), 10);
+}

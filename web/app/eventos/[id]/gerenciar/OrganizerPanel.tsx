@@ -8,7 +8,9 @@ import { problemFrom, type ApiProblem } from "@/api/errors";
 import { useAuth } from "@/components/AuthProvider";
 import { ManagedEvent } from "@/components/ManagedEvent";
 import { ProblemNotice } from "@/components/Notice";
+import { saveFile } from "@/lib/download";
 import { EVENT_STATUS_LABELS, PARTICIPATION_LABELS, formatDateTime } from "@/lib/format";
+import { HoursSection } from "./HoursSection";
 
 type Event = Schemas["EventOut"];
 
@@ -63,11 +65,7 @@ function Panel({ event, reload }: { event: Event; reload: () => Promise<void> })
       setProblem(problemFrom(response.status, null));
       return;
     }
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(data);
-    link.download = `lista-de-presenca-${event.id}.csv`;
-    link.click();
-    URL.revokeObjectURL(link.href);
+    saveFile(data, `lista-de-presenca-${event.id}.csv`);
   }
 
   const started = new Date(event.start_date).getTime() <= now;
@@ -218,6 +216,7 @@ function Panel({ event, reload }: { event: Event; reload: () => Promise<void> })
           </div>
         )}
       </section>
+      {started ? <HoursSection eventId={event.id} /> : null}
       <p className="muted">
         Fotos e comentários: modere na <Link href={`/eventos/${event.id}`}>página do evento</Link> (você pode excluir
         qualquer um).
