@@ -23,16 +23,17 @@ ADJUSTMENT_WINDOW = timedelta(days=30)
 REMOVED_ORGANIZER = "Usuário removido"  # the placeholder account's name (accounts.lgpd)
 
 
-def _full_name(user: User) -> str:
+def full_name(user: User) -> str:
+    """The name a certificate states: first and last name as they stand in the profile now."""
     return " ".join(f"{user.first_name} {user.last_name}".split())
 
 
 def _facts(*, event: Event, holder: User, hours: Decimal) -> dict[str, object]:
     """What a certificate states, as things stand now: it never changes afterwards."""
     return {
-        "code": codes.code_new(), "event": event, "user": holder, "holder_name": _full_name(holder),
+        "code": codes.code_new(), "event": event, "user": holder, "holder_name": full_name(holder),
         "event_title": event.title, "event_start": event.start_date, "event_end": event.end_date, "city": event.city,
-        "state": event.state, "organizer_name": _full_name(event.organizer) or event.organizer.username,
+        "state": event.state, "organizer_name": full_name(event.organizer) or event.organizer.username,
         "hours": hours, "issued_at": clock.now(),
     }  # fmt: skip
 
@@ -116,7 +117,7 @@ def certificate_issue(*, event_id: int, user: User) -> Certificate:
     hours = selectors.participation_hours(participation)
     if hours <= 0:
         raise NotFound("certificate", event_id=event.pk, reason="no hours")
-    if not _full_name(user):
+    if not full_name(user):
         raise InvalidState("add your full name to your profile first", code="full_name_required")
     certificate = Certificate(**_facts(event=event, holder=user, hours=hours))
     try:

@@ -53,7 +53,8 @@ def list_my_certificates(request: HttpRequest, filters: Query[CertificateFilters
 def download_yearly_certificate(request: HttpRequest, year: Path[Year]) -> HttpResponse:
     """Every certified event of a calendar year (São Paulo time), one line each, with the total."""
     certificates = services.certificates_for_year(user=request.auth, year=year)
-    content = pdf.yearly_certificate_pdf(holder_name=certificates[-1].holder_name, year=year, certificates=certificates)
+    holder = services.full_name(request.auth)
+    content = pdf.yearly_certificate_pdf(holder_name=holder, year=year, certificates=certificates)
     return _pdf(content, f"declaracao-horas-voluntariado-{year}.pdf")
 
 
