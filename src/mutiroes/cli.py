@@ -46,17 +46,18 @@ def _dev(argv: list[str]) -> None:
 
 
 def _start_embedded_worker() -> None:
-    from django.conf import settings
     from dramatiq import Worker
 
     import mutiroes.actors  # noqa: F401 - declares the actors on the broker
     from mutiroes.actors.ledger import install_run_ledger
+    from mutiroes.actors.relay import install_outbox_completion
     from mutiroes.infra.broker import get_broker
     from mutiroes.notifications.outbox import RelayLoop
 
     install_run_ledger(get_broker())
+    install_outbox_completion(get_broker())
     Worker(get_broker(), worker_threads=2).start()
-    RelayLoop(settings.OUTBOX_RELAY_INTERVAL_S).start()
+    RelayLoop().start()
 
 
 def _start_embedded_scheduler() -> None:

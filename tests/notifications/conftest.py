@@ -3,13 +3,16 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 
 import mutiroes.actors  # noqa: F401 - declares every actor on the process broker
+from mutiroes.actors.relay import install_outbox_completion
 from mutiroes.infra.broker import get_broker
 
 
 @pytest.fixture
 def stub_broker() -> StubBroker:
+    """The process's stub broker, emptied, with the middleware a worker process adds (outbox rows marked done)."""
     broker = get_broker()
     assert isinstance(broker, StubBroker), "unit tests run on the stub broker (BROKER_URL=stub://)"
+    install_outbox_completion(broker)
     broker.flush_all()
     yield broker
     broker.flush_all()

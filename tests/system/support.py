@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -185,6 +186,15 @@ class WorkerProcess:
         # The worker processes are in the group too; make sure none survives its parent.
         wait_until(lambda: not any(_is_running(p) for p in pids), timeout_s=20, what="worker processes gone")
         self._close_log()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """SIGSTOP the whole group (nothing fetched, acked or relayed) until the block ends, then SIGCONT."""
+        kill_group(self.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            kill_group(self.pid, signal.SIGCONT)
 
     def terminate(self) -> None:
         """SIGTERM to the main process, as a process supervisor does on deploy; Dramatiq forwards it."""

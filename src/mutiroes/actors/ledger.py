@@ -3,7 +3,9 @@
 import logging
 
 import dramatiq
-from dramatiq.middleware import Middleware, Retries
+from dramatiq.middleware import Middleware
+
+from mutiroes.infra.worker_middleware import add_before_retries
 
 logger = logging.getLogger(__name__)
 
@@ -11,8 +13,7 @@ logger = logging.getLogger(__name__)
 class RunLedger(Middleware):
     """running before each attempt, done after success, failed once the last attempt failed (retries exhausted).
 
-    Installed before Retries: ``after_*`` hooks run in reverse order, so by the time ours runs Retries has
-    decided whether the message is retried or failed for good (``message.failed``).
+    Installed before Retries (``add_before_retries``), so it sees whether a failed attempt was the last.
     """
 
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
@@ -48,6 +49,4 @@ class RunLedger(Middleware):
 
 
 def install_run_ledger(broker: dramatiq.Broker) -> None:
-    """Add the middleware once (before Retries, see above)."""
-    if not any(isinstance(middleware, RunLedger) for middleware in broker.middleware):
-        broker.add_middleware(RunLedger(), before=Retries)
+    add_before_retries(broker, RunLedger())

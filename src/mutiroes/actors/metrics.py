@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware, Retries
+from dramatiq.middleware import Middleware
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from mutiroes.infra import metrics
+from mutiroes.infra.worker_middleware import add_before_retries
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,7 @@ class WorkerMetrics(Middleware):
 
 
 def install_worker_metrics(broker: dramatiq.Broker) -> None:
-    if not any(isinstance(middleware, WorkerMetrics) for middleware in broker.middleware):
-        broker.add_middleware(WorkerMetrics(), before=Retries)
+    add_before_retries(broker, WorkerMetrics())
 
 
 class BrokerCollector(Collector):

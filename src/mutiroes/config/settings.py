@@ -319,6 +319,9 @@ DRAMATIQ = {
 }
 # The relay hands outbox rows to the broker every few seconds (besides right after each commit).
 OUTBOX_RELAY_INTERVAL_S = float(_env("OUTBOX_RELAY_INTERVAL_S", "2") or 2)
+# A relayed row that no worker has finished after this long is relayed again: the broker may lose what it
+# accepted (a Redis failover discards the old master's late writes). Above the slowest job's attempts and backoffs.
+OUTBOX_REDELIVER_AFTER_S = float(_env("OUTBOX_REDELIVER_AFTER_S", "3600") or 3600)
 # Embedded mode runs the worker (and relay) inside `mutiroes dev`.
 EMBEDDED_WORKER = _env_bool("EMBEDDED_WORKER", EMBEDDED)
 

@@ -3,7 +3,7 @@
 import threading
 
 import dramatiq
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, Retries
 
 from mutiroes.infra import logs
 
@@ -44,3 +44,13 @@ class LogContext(Middleware):
             self._tokens.value = None
 
     after_skip_message = after_process_message
+
+
+def add_before_retries(broker: dramatiq.Broker, middleware: Middleware) -> None:
+    """Add ``middleware`` once, before Retries.
+
+    ``after_*`` hooks run in reverse order, so by the time its hooks run Retries has decided whether the
+    message is retried or failed for good (``message.failed``).
+    """
+    if not any(type(existing) is type(middleware) for existing in broker.middleware):
+        broker.add_middleware(middleware, before=Retries)

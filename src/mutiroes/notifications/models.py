@@ -5,7 +5,9 @@ class OutboxMessage(models.Model):
     """A job a committed transaction asked for, waiting to be handed to the broker.
 
     Written in the same transaction as the change that causes it, so a broker outage can delay a job
-    but never lose it; the relay marks it once the broker accepted it.
+    but never lose it; the relay marks it once the broker accepted it, and the worker once the job is over.
+    The broker can still lose an accepted message (a Redis failover discards what the old master took after
+    the promotion), so a row relayed but not done after ``OUTBOX_REDELIVER_AFTER_S`` is relayed again.
     """
 
     actor_name = models.CharField(max_length=100)
@@ -16,10 +18,16 @@ class OutboxMessage(models.Model):
     message_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["id"], condition=models.Q(relayed_at__isnull=True), name="outbox_pending_idx"),
+            models.Index(
+                fields=["relayed_at"],
+                condition=models.Q(relayed_at__isnull=False, done_at__isnull=True),
+                name="outbox_in_flight_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,17 +4,24 @@
 the broker at once (fast path); if the broker is down the row waits and ``relay_pending`` (a loop in
 every worker process, and in the embedded server) sends it later. A row may be relayed twice if a
 process dies between enqueue and marking: the actors are idempotent, so that is harmless.
+
+The broker's "accepted" is not the end of it: Redis replicates asynchronously, and after a Sentinel
+failover the old master throws away what it accepted after the promotion when it becomes a replica
+(docs/reliability.md, scenario 4). So each message carries its row's id (``OUTBOX_ID``), the worker marks
+the row done when the job is over (``outbox_done``), and the relay sends again a row that is still not done
+``OUTBOX_REDELIVER_AFTER_S`` after it was relayed.
 """
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import dramatiq
 from django.db import transaction
 from django.db.models import Count, Min
+from django.db.models.functions import Coalesce
 
 from mutiroes.core import clock
 from mutiroes.infra.broker import enqueue
@@ -24,6 +31,7 @@ from mutiroes.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
+OUTBOX_ID = "outbox_id"  # the message option naming its row; retries and redeliveries keep it
 
 
 def outbox_add(actor_name: str, **kwargs: Any) -> OutboxMessage:
@@ -52,8 +60,8 @@ def _message(row: OutboxMessage) -> dramatiq.Message:
     # Deterministic id: a row relayed twice yields the same message id in the broker's logs.
     message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mutiroes:outbox:{row.pk}"))
     return dramatiq.Message(
-        queue_name=row.queue_name, actor_name=row.actor_name, args=(), kwargs=row.kwargs, options={},
-        message_id=message_id,
+        queue_name=row.queue_name, actor_name=row.actor_name, args=(), kwargs=row.kwargs,
+        options={OUTBOX_ID: row.pk}, message_id=message_id,
     )  # fmt: skip
 
 
@@ -110,18 +118,38 @@ def outbox_backlog() -> tuple[int, datetime | None]:
     return waiting["rows"], waiting["oldest"]
 
 
+def outbox_done(*, row_id: int) -> None:
+    """The job of row ``row_id`` is over (done, failed for good or skipped): the relay stops watching it."""
+    now = clock.now()
+    # relayed_at too: a row put back as pending just before its first copy finished is not sent again.
+    OutboxMessage.objects.filter(pk=row_id, done_at=None).update(done_at=now, relayed_at=Coalesce("relayed_at", now))
+
+
+def outbox_redeliver_overdue(*, after_s: float) -> int:
+    """Rows relayed ``after_s`` ago that no worker has finished go back to pending; returns how many."""
+    cutoff = clock.now() - timedelta(seconds=after_s)
+    count = OutboxMessage.objects.filter(done_at=None, relayed_at__lt=cutoff).update(relayed_at=None)
+    if count:
+        logger.warning("%s outbox rows relayed over %.0f s ago and not done by a worker: relayed again", count, after_s)
+    return count
+
+
 class RelayLoop(PeriodicThread):
-    """Relays the outbox every ``interval`` seconds until stopped."""
+    """Relays the outbox every ``OUTBOX_RELAY_INTERVAL_S`` until stopped, overdue rows first."""
 
     thread_name = "outbox-relay"
 
-    def __init__(self, interval: float) -> None:
-        super().__init__(interval_s=interval)
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        super().__init__(interval_s=settings.OUTBOX_RELAY_INTERVAL_S)
+        self.redeliver_after_s = settings.OUTBOX_REDELIVER_AFTER_S
 
     def tick(self) -> None:
         from django.db import close_old_connections
 
         try:
+            outbox_redeliver_overdue(after_s=self.redeliver_after_s)
             while relay_pending() == RELAY_BATCH and not self.stopping:
                 pass  # a full batch means more are waiting
         finally:
