@@ -27,12 +27,14 @@ test("a checked-in volunteer downloads the certificate, anyone verifies it, the 
   });
   const code = ((await managed.json()) as { check_in_code: string }).check_in_code;
   expect((await request.post(`/api/v1/events/${eventId}/check-in`, { headers: auth, data: { code } })).ok()).toBeTruthy();
-  await page.waitForTimeout(Math.max(0, end.getTime() - Date.now()) + 1_000);
 
-  // The participant's event page offers the certificate.
+  // Checked in, but the event is still on: no certificate yet. Once it has ended, the event page offers it.
   await signIn(page, participant);
   await page.goto(`/eventos/${eventId}`);
   await expect(page.getByText(/Check-in feito em/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Baixar certificado (PDF)" })).toHaveCount(0);
+  await page.waitForTimeout(Math.max(0, end.getTime() - Date.now()) + 1_000);
+  await page.reload();
   const pdf = await downloaded(page, "Baixar certificado (PDF)");
   expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
 
@@ -79,4 +81,10 @@ test("a checked-in volunteer downloads the certificate, anyone verifies it, the 
   await expect(page.getByRole("heading", { name: "Certificado revogado" })).toBeVisible();
   await expect(page.getByText(participant)).toHaveCount(0);
   await visit(page, "certificado-revogado");
+
+  // The participant can no longer download it, and is told why.
+  await signIn(page, participant);
+  await page.goto(`/eventos/${eventId}`);
+  await page.getByRole("button", { name: "Baixar certificado (PDF)" }).click();
+  await expect(page.getByText("O organizador revogou este certificado; ele não pode mais ser baixado.")).toBeVisible();
 });

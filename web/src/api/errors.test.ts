@@ -13,6 +13,11 @@ describe("problemFrom", () => {
     expect(describeProblem(p)).toBe("Muitas tentativas de login. Tente de novo em 12 s.");
   });
 
+  it("says in pt-BR what a person can act on", () => {
+    const p = problemFrom(409, { code: "certificate_revoked", message: "this certificate was revoked", details: {} });
+    expect(describeProblem(p)).toBe("O organizador revogou este certificado; ele não pode mais ser baixado.");
+  });
+
   it("survives a body that is not the API's", () => {
     const p = problemFrom(502, "<html>");
     expect(p.code).toBe("http_502");

@@ -19,6 +19,16 @@ const GENERIC: Record<number, string> = {
   503: "O serviço está indisponível no momento.",
 };
 
+// The API's messages are in English for developers; where a person can act on a refusal, it is said in pt-BR here.
+const BY_CODE: Record<string, string> = {
+  certificate_not_found: "Não há certificado: é preciso ter feito check-in no evento.",
+  certificate_revoked: "O organizador revogou este certificado; ele não pode mais ser baixado.",
+  event_not_ended: "O certificado fica disponível quando o evento terminar.",
+  full_name_required: "Preencha nome e sobrenome no seu perfil para emitir o certificado.",
+  adjustment_window_closed: "O prazo para ajustar as horas (30 dias depois do evento) já terminou.",
+  not_checked_in: "Esta pessoa não fez check-in: não tem horas nem certificado.",
+};
+
 export function problemFrom(status: number, body: unknown, retryAfter: string | null = null): ApiProblem {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const details = typeof record.details === "object" && record.details !== null ? record.details : {};
@@ -33,7 +43,9 @@ export function problemFrom(status: number, body: unknown, retryAfter: string | 
   return {
     status,
     code: typeof record.code === "string" ? record.code : `http_${status}`,
-    message: typeof record.message === "string" ? record.message : (GENERIC[status] ?? "Algo deu errado."),
+    message:
+      (typeof record.code === "string" ? BY_CODE[record.code] : undefined) ??
+      (typeof record.message === "string" ? record.message : (GENERIC[status] ?? "Algo deu errado.")),
     fields,
     retryAfterSeconds: Number.isFinite(seconds) ? seconds : null,
   };
