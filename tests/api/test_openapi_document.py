@@ -105,3 +105,82 @@ class _AnyText:
 
 
 ANY_TEXT = _AnyText()
+
+
+ENUMS = {
+    "EventStatus": {"draft", "published", "completed", "cancelled"},
+    "ParticipationStatus": {"confirmed", "pending", "waitlisted", "cancelled", "rejected"},
+    "ResourceType": {"tool", "material", "equipment", "other"},
+    "ExperienceLevel": {"beginner", "intermediate", "experienced"},
+    "JobRunState": {"queued", "running", "done", "failed", "missed"},
+    "JobTrigger": {"schedule", "catch_up", "manual"},
+}
+
+
+def _refs(node):
+    return re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(node))
+
+
+def test_closed_sets_are_shared_enum_components(api_client):
+    components = api_client.get("/api/openapi.json").json()["components"]["schemas"]
+    for name, values in ENUMS.items():
+        assert set(components[name]["enum"]) == values, name
+    assert len(components["BrazilianState"]["enum"]) == 27
+    for name in ("BadgeCriterion", "NotificationKind", "ErrorCode"):
+        assert components[name]["enum"], name
+    # Input and output use the same component, not a copy each.
+    assert "BrazilianState" in _refs(components["EventIn"]) and "BrazilianState" in _refs(components["EventOut"])
+    assert "ResourceType" in _refs(components["ResourceIn"]) and "ResourceType" in _refs(components["ResourceOut"])
+    assert "EventStatus" in _refs(components["EventOut"])
+
+
+def test_outputs_require_every_field_and_patch_bodies_none(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    event_out = components["EventOut"]
+    assert set(event_out["required"]) == set(event_out["properties"])  # my_participation and distance_km too
+    assert {"type": "null"} in event_out["properties"]["my_participation"]["anyOf"]
+    patch = components["EventPatch"]
+    assert "required" not in patch
+    nullable = {name for name, field in patch["properties"].items() if "null" in json.dumps(field)}
+    assert nullable == {"registration_deadline", "min_age", "max_age"}  # the fields null clears
+    assert not any("default" in field for field in patch["properties"].values())
+
+
+def test_fields_are_typed_as_they_are(api_client):
+    components = api_client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert components["MeOut"]["properties"]["date_joined"]["format"] == "date-time"
+    assert components["PublicProfileWithStatsOut"]["properties"]["date_joined"]["format"] == "date-time"
+    trees = [
+        props["trees_planted"]
+        for props in (c.get("properties", {}) for c in components.values())
+        if "trees_planted" in props
+    ]
+    assert len(trees) >= 4 and all(field["type"] == "integer" for field in trees), trees
+    assert components["ReportOut"]["properties"]["trash_kg"]["format"] == "decimal"
+    hours = components["ReportIn"]["properties"]["hours"]["anyOf"]
+    assert {branch["type"] for branch in hours} == {"number", "string"}
+    assert next(b for b in hours if b["type"] == "string")["format"] == "decimal"
+    assert components["PhotoOut"]["properties"]["url"]["format"] == "uri-reference"
+    assert components["RegisterIn"]["properties"]["password"]["minLength"] == 8
+
+
+def test_pages_have_plain_names_and_every_component_is_used(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    names = set(schema["components"]["schemas"])
+    assert {"EventPage", "ParticipantPage", "ResourcePage", "PhotoPage", "CommentThreadPage"} <= names
+    assert not [name for name in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]+", name)]
+    used, pending = set(), set(_refs(schema["paths"]))
+    while pending:
+        name = pending.pop()
+        used.add(name)
+        pending |= set(_refs(schema["components"]["schemas"][name])) - used
+    assert names == used, names - used
+
+
+def test_every_error_code_in_the_sources_is_in_the_error_code_enum(api_client):
+    enum = set(api_client.get("/api/openapi.json").json()["components"]["schemas"]["ErrorCode"]["enum"])
+    sources = "\n".join(path.read_text() for path in (DOCUMENT.parents[1] / "src" / "mutiroes").rglob("*.py"))
+    literal = set(re.findall(r'\bcode(?:=|: |\s=\s)"([a-z_]+)"', sources))
+    not_found = {f"{entity}_not_found" for entity in re.findall(r'NotFound\("([a-z_]+)"', sources)}
+    assert literal and not_found and not (literal | not_found) - enum, (literal | not_found) - enum

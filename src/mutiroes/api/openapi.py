@@ -11,10 +11,12 @@ import re
 from typing import Any
 
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from mutiroes.api.auth import JWTBearer, OptionalJWTBearer, StaffJWTBearer
 from mutiroes.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mutiroes.api.idempotency import NOT_REPLAYED as IDEMPOTENCY_EXEMPT
+from mutiroes.api.schemas.common import CrossFieldError
 
 TAGS = [
     {"name": "auth", "description": "Registration, tokens (obtain, refresh, log out) and passwords."},
@@ -70,6 +72,20 @@ IDEMPOTENCY_STATUSES = {
 
 
 class MutiroesAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> ValidationError:
+        # ninja turns a validator's exception into its text; a CrossFieldError's field names are kept first, so
+        # that a rule over several fields is reported under each of them (api/errors.py), not under no name.
+        error = super().validation_error_from_error_contexts(error_contexts)
+        raised = [
+            item.get("ctx", {}).get("error")
+            for context in error_contexts
+            for item in context.pydantic_validation_error.errors(include_url=False)
+        ]
+        for item, exc in zip(error.errors, raised, strict=True):
+            if isinstance(exc, CrossFieldError):
+                item["fields"] = list(exc.fields)
+        return error
+
     def get_openapi_operation_id(self, operation: Any) -> str:
         # Handlers are named verb_noun and unique across routers: `join_event` → `joinEvent`, which is what a
         # generated client calls the method (the default, module path + name, makes names nobody would type).
@@ -87,8 +103,11 @@ class MutiroesAPI(NinjaAPI):
                 _one_bearer_scheme(operation)
         schema["components"]["securitySchemes"] = SECURITY_SCHEMES
         schema["servers"] = SERVERS
-        _describe_input_defaults(schema)
         _drop_unused_components(schema)
+        _unwrap_single_all_of(schema["components"]["schemas"])
+        inputs = _components_under(schema, "requestBody")
+        _describe_input_defaults(schema, inputs)
+        _require_every_output_field(schema, set(schema["components"]["schemas"]) - inputs)
         return schema
 
 
@@ -117,40 +136,67 @@ def _one_bearer_scheme(operation: dict[str, Any]) -> None:
         raise ValueError(f"auth classes without a place in the contract: {sorted(unknown)}")
 
 
-def _describe_input_defaults(schema: dict[str, Any]) -> None:
+def _referenced(schema: dict[str, Any], start: Any) -> set[str]:
+    """The components `start` refers to, and those they refer to in turn (NotificationSettingsIn → EmailTogglesIn)."""
+    components = schema["components"]["schemas"]
+    pending, found = set(_REF.findall(json.dumps(start))), set()
+    while pending:
+        name = pending.pop()
+        found.add(name)
+        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - found
+    return found
+
+
+def _components_under(schema: dict[str, Any], key: str) -> set[str]:
+    return _referenced(schema, [op[key] for item in schema["paths"].values() for op in item.values() if key in op])
+
+
+def _describe_input_defaults(schema: dict[str, Any], inputs: set[str]) -> None:
     """Request bodies' defaults move into the field's description.
 
     Code generators (openapi-typescript's default options among them) read a `default` on a component as "the
-    server always sends it" and make the field required, so a client could not leave out an optional field.
+    server always sends it" and make the field required, so a client could not leave out an optional field. A
+    null default only means "left out" (PATCH bodies): it is dropped.
     """
-    bodies = json.dumps(
-        [op["requestBody"] for item in schema["paths"].values() for op in item.values() if "requestBody" in op]
-    )
-    components = schema.get("components", {}).get("schemas", {})
-    pending, inputs = set(_REF.findall(bodies)), set()
-    while pending:  # and the components those refer to (NotificationSettingsIn → EmailTogglesIn)
-        name = pending.pop()
-        inputs.add(name)
-        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - inputs
     for name in inputs:
-        for field in components.get(name, {}).get("properties", {}).values():
+        for field in schema["components"]["schemas"][name].get("properties", {}).values():
             if "default" in field:
-                default = json.dumps(field.pop("default"), ensure_ascii=False)
-                field["description"] = " ".join(filter(None, [field.get("description"), f"Default: {default}."]))
+                default = field.pop("default")
+                if default is not None:
+                    text = f"Default: {json.dumps(default, ensure_ascii=False)}."
+                    field["description"] = " ".join(filter(None, [field.get("description"), text]))
+
+
+def _require_every_output_field(schema: dict[str, Any], outputs: set[str]) -> None:
+    """The server sends every field of what it answers (null where there is no value): all are required."""
+    for name in outputs:
+        component = schema["components"]["schemas"][name]
+        properties = component.get("properties", {})
+        for field in properties.values():
+            field.pop("default", None)
+        if properties:
+            component["required"] = list(properties)
 
 
 _REF = re.compile(r'"#/components/schemas/([^"]+)"')
 
 
+def _unwrap_single_all_of(node: Any) -> None:
+    """pydantic wraps a $ref in a one-item allOf to give it a description; OpenAPI 3.1 allows siblings of $ref."""
+    if isinstance(node, dict):
+        if len(node.get("allOf", ())) == 1:
+            node.update(node.pop("allOf")[0])
+        for value in node.values():
+            _unwrap_single_all_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _unwrap_single_all_of(value)
+
+
 def _drop_unused_components(schema: dict[str, Any]) -> None:
     """ninja also emits the models of query parameters (PageParams, EventFiltersIn), which nothing refers to."""
     components = schema["components"]["schemas"]
-    pending, used = set(_REF.findall(json.dumps(schema["paths"]))), set()
-    while pending:
-        name = pending.pop()
-        used.add(name)
-        pending |= set(_REF.findall(json.dumps(components.get(name, {})))) - used
-    for name in set(components) - used:
+    for name in set(components) - _referenced(schema, schema["paths"]):
         del components[name]
 
 

@@ -15,7 +15,7 @@ def me_out(user: User) -> dict[str, Any]:
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "date_joined": user.date_joined.isoformat(),
+        "date_joined": user.date_joined,
         "birth_date": profile.birth_date,
         "phone": profile.phone,
         "city": profile.city,
@@ -39,7 +39,7 @@ def public_profile_out(user: User) -> dict[str, Any]:
         "state": profile.state if profile.show_city else None,
         "bio": profile.bio,
         "interests": profile.interests,
-        "date_joined": user.date_joined.date().isoformat(),
+        "date_joined": user.date_joined,
     }
 
 

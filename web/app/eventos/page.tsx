@@ -4,7 +4,7 @@ import { serverApi, type Schemas } from "@/api/client";
 import { EventCard } from "@/components/EventCard";
 import { EventsMap } from "@/components/EventsMap";
 import { NearMeButton } from "@/components/NearMeButton";
-import { CITIES, UFS } from "@/lib/format";
+import { CITIES, UFS, isUf } from "@/lib/format";
 import { load } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +12,6 @@ export const metadata: Metadata = { title: "Buscar eventos" };
 
 const PAGE_SIZE = 20;
 type Query = Record<string, string | undefined>;
-type Uf = (typeof UFS)[number];
 
 function first(value: string | string[] | undefined): string | undefined {
   const v = Array.isArray(value) ? value[0] : value;
@@ -26,7 +25,7 @@ function apiQuery(q: Query) {
     q: q.q,
     category: q.categoria ? Number(q.categoria) : undefined,
     city: q.cidade,
-    state: UFS.includes(q.uf as Uf) ? (q.uf as Uf) : undefined,
+    state: isUf(q.uf) ? q.uf : undefined,
     starts_after: q.de ? `${q.de}T00:00:00-03:00` : undefined,
     starts_before: q.ate ? `${q.ate}T23:59:59-03:00` : undefined,
     near,
@@ -53,7 +52,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
     load(api.GET("/api/v1/categories")),
     api.GET("/api/v1/events", { params: { query } }),
   ]);
-  const page: Schemas["Page_EventOut_"] | undefined = result.data;
+  const page: Schemas["EventPage"] | undefined = result.data;
   // Beyond the API's counting cap the total is a floor: the pager then follows has_more.
   const pages = page?.count_is_exact ? Math.max(1, Math.ceil(page.count / PAGE_SIZE)) : null;
   return (

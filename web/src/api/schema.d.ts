@@ -1080,6 +1080,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * BrazilianState
+         * @enum {string}
+         */
+        BrazilianState: "AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO";
         /** MeOut */
         MeOut: {
             /** Id */
@@ -1092,7 +1097,10 @@ export interface components {
             first_name: string;
             /** Last Name */
             last_name: string;
-            /** Date Joined */
+            /**
+             * Date Joined
+             * Format: date-time
+             */
             date_joined: string;
             /** Birth Date */
             birth_date: string | null;
@@ -1101,7 +1109,7 @@ export interface components {
             /** City */
             city: string;
             /** State */
-            state: string;
+            state: components["schemas"]["BrazilianState"] | "";
             /** Bio */
             bio: string;
             /** Interests */
@@ -1115,15 +1123,33 @@ export interface components {
         };
         /** Error */
         Error: {
-            /** Code */
-            code: string;
-            /** Message */
+            /** @description A machine code; the HTTP status says the kind, this says which one */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * Message
+             * @description For people: English, short; the web app shows its own texts
+             */
             message: string;
-            /** Details */
+            /**
+             * Details
+             * @description What the code needs said; for 422 always `fields`, for 429 and 503 `retry_after_s`.
+             */
             details: {
+                /** @description The messages for each field in error, by the field's name (dotted for nested fields). */
+                fields?: {
+                    [key: string]: string[];
+                };
+                /** @description Seconds to wait, as in Retry-After */
+                retry_after_s?: number;
+            } & {
                 [key: string]: unknown;
             };
         };
+        /**
+         * ErrorCode
+         * @enum {string}
+         */
+        ErrorCode: "account_exists" | "account_in_use" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
         /** RegisterIn */
         RegisterIn: {
             /** Username */
@@ -1133,7 +1159,10 @@ export interface components {
              * Format: email
              */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description at least 8 characters, not too common, not all digits, not like the username
+             */
             password: string;
             /**
              * First Name
@@ -1168,7 +1197,7 @@ export interface components {
             current_password: string;
             /**
              * New Password
-             * @description at least 8 characters, not too common, not all digits
+             * @description at least 8 characters, not too common, not all digits, not like the username
              */
             new_password: string;
         };
@@ -1191,7 +1220,7 @@ export interface components {
             token: string;
             /**
              * New Password
-             * @description at least 8 characters, not too common, not all digits
+             * @description at least 8 characters, not too common, not all digits, not like the username
              */
             new_password: string;
         };
@@ -1200,30 +1229,33 @@ export interface components {
             /** Refresh */
             refresh: string;
         };
-        /** ProfilePatch */
+        /**
+         * ProfilePatch
+         * @description Partial update: a field left out stays as it is. Only birth_date can be cleared with null; "" clears text.
+         */
         ProfilePatch: {
             /** First Name */
-            first_name?: string | null;
+            first_name?: string;
             /** Last Name */
-            last_name?: string | null;
+            last_name?: string;
             /** Birth Date */
             birth_date?: string | null;
             /** Phone */
-            phone?: string | null;
+            phone?: string;
             /** City */
-            city?: string | null;
+            city?: string;
             /** State */
-            state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | "" | null;
+            state?: components["schemas"]["BrazilianState"] | "";
             /** Bio */
-            bio?: string | null;
+            bio?: string;
             /** Interests */
-            interests?: string[] | null;
+            interests?: string[];
             /** Is Public */
-            is_public?: boolean | null;
+            is_public?: boolean;
             /** Show City */
-            show_city?: boolean | null;
+            show_city?: boolean;
             /** Show Stats */
-            show_stats?: boolean | null;
+            show_stats?: boolean;
         };
         /** AccountDeleteIn */
         AccountDeleteIn: {
@@ -1299,8 +1331,7 @@ export interface components {
             address: string;
             /** City */
             city: string;
-            /** State */
-            state: string;
+            state: components["schemas"]["BrazilianState"];
             /** Latitude */
             latitude: number;
             /** Longitude */
@@ -1327,8 +1358,7 @@ export interface components {
             requires_approval: boolean;
             /** Is Public */
             is_public: boolean;
-            /** Status */
-            status: string;
+            status: components["schemas"]["EventStatus"];
             /** Tools Needed */
             tools_needed: string;
             /** Tools Provided */
@@ -1341,11 +1371,18 @@ export interface components {
             participants_count: number;
             /** Spots Left */
             spots_left: number;
-            /** Distance Km */
-            distance_km?: number | null;
-            my_participation?: components["schemas"]["ParticipationRef"] | null;
-            /** Check In Code */
-            check_in_code?: string | null;
+            /**
+             * Distance Km
+             * @description with `near`: the distance from that point; else null
+             */
+            distance_km: number | null;
+            /** @description the caller's; null when none or anonymous */
+            my_participation: components["schemas"]["ParticipationRef"] | null;
+            /**
+             * Check In Code
+             * @description for the organiser and staff only; null for everyone else
+             */
+            check_in_code: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1357,8 +1394,8 @@ export interface components {
              */
             updated_at: string;
         };
-        /** Page[EventOut] */
-        Page_EventOut_: {
+        /** EventPage */
+        EventPage: {
             /** Items */
             items: components["schemas"]["EventOut"][];
             /**
@@ -1377,12 +1414,16 @@ export interface components {
              */
             has_more: boolean;
         };
+        /**
+         * EventStatus
+         * @enum {string}
+         */
+        EventStatus: "draft" | "published" | "completed" | "cancelled";
         /** ParticipationRef */
         ParticipationRef: {
             /** Id */
             id: number;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ParticipationStatus"];
             /** Checked In At */
             checked_in_at: string | null;
             /**
@@ -1391,6 +1432,11 @@ export interface components {
              */
             waitlist_position: number | null;
         };
+        /**
+         * ParticipationStatus
+         * @enum {string}
+         */
+        ParticipationStatus: "confirmed" | "pending" | "waitlisted" | "cancelled" | "rejected";
         /** UserRef */
         UserRef: {
             /** Id */
@@ -1407,6 +1453,7 @@ export interface components {
             events_attended: number;
             /**
              * Hours Volunteered
+             * Format: decimal
              * @description the hours the certificates state: per attended event its duration (at most 12 h a local day) or the organiser's adjustment; none for a revoked certificate
              */
             hours_volunteered: string;
@@ -1417,16 +1464,28 @@ export interface components {
             events_organized: number;
             /**
              * Trees Planted
-             * @description share of reported totals: total / heads per attended event
+             * @description share of reported totals: total / heads per attended event, rounded
              */
-            trees_planted: string;
-            /** Trash Kg */
+            trees_planted: number;
+            /**
+             * Trash Kg
+             * Format: decimal
+             */
             trash_kg: string;
-            /** Recyclable Kg */
+            /**
+             * Recyclable Kg
+             * Format: decimal
+             */
             recyclable_kg: string;
-            /** Area M2 */
+            /**
+             * Area M2
+             * Format: decimal
+             */
             area_m2: string;
-            /** Co2E Kg */
+            /**
+             * Co2E Kg
+             * Format: decimal
+             */
             co2e_kg: string;
             /**
              * Computed At
@@ -1434,6 +1493,11 @@ export interface components {
              */
             computed_at: string;
         };
+        /**
+         * BadgeCriterion
+         * @enum {string}
+         */
+        BadgeCriterion: "events_attended" | "hours_volunteered" | "events_organized" | "trees_planted" | "trash_kg" | "recyclable_kg" | "area_m2" | "co2e_kg";
         /** BadgeOut */
         BadgeOut: {
             /** Slug */
@@ -1442,15 +1506,13 @@ export interface components {
             name: string;
             /** Description */
             description: string;
-            /**
-             * Criterion
-             * @description the UserStats figure measured: events_attended, hours_volunteered, events_organized, trees_planted, trash_kg, recyclable_kg, area_m2, co2e_kg
-             */
-            criterion: string;
+            /** @description the figure of the user's stats measured */
+            criterion: components["schemas"]["BadgeCriterion"];
             /** Criterion Label */
             criterion_label: string;
             /**
              * Threshold
+             * Format: decimal
              * @description earned when the figure reaches this value
              */
             threshold: string;
@@ -1554,27 +1616,38 @@ export interface components {
             first_name: string;
             /** Last Name */
             last_name: string;
-            /** City */
+            /**
+             * City
+             * @description null when the person hides their city
+             */
             city: string | null;
-            /** State */
-            state: string | null;
+            /**
+             * State
+             * @description null when the person hides their city
+             */
+            state: components["schemas"]["BrazilianState"] | "" | null;
             /** Bio */
             bio: string;
             /** Interests */
             interests: string[];
-            /** Date Joined */
+            /**
+             * Date Joined
+             * Format: date-time
+             */
             date_joined: string;
-            stats?: components["schemas"]["UserStatsOut"] | null;
+            stats: components["schemas"]["UserStatsOut"] | null;
             /** Badges */
-            badges?: components["schemas"]["UserBadgeOut"][] | null;
+            badges: components["schemas"]["UserBadgeOut"][] | null;
         };
+        /**
+         * NotificationKind
+         * @enum {string}
+         */
+        NotificationKind: "registration" | "reminder" | "update" | "cancellation" | "badge_earned" | "waitlist_promoted";
         /** UnsubscribedOut */
         UnsubscribedOut: {
-            /**
-             * Kind
-             * @description the kind of e-mail now switched off
-             */
-            kind: string;
+            /** @description the kind of e-mail now switched off */
+            kind: components["schemas"]["NotificationKind"];
         };
         /** CategoryOut */
         CategoryOut: {
@@ -1599,11 +1672,7 @@ export interface components {
             address: string;
             /** City */
             city: string;
-            /**
-             * State
-             * @enum {string}
-             */
-            state: "AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO";
+            state: components["schemas"]["BrazilianState"];
             /** Latitude */
             latitude: number;
             /** Longitude */
@@ -1651,53 +1720,62 @@ export interface components {
              * @description Default: "".
              */
             what_to_bring?: string;
-            /**
-             * Status
-             * @description Default: "draft".
-             * @enum {string}
-             */
-            status?: "draft" | "published";
+            /** @description Default: "draft". */
+            status?: components["schemas"]["NewEventStatus"];
         };
-        /** EventPatch */
+        /**
+         * NewEventStatus
+         * @enum {string}
+         */
+        NewEventStatus: "draft" | "published";
+        /**
+         * EventPatch
+         * @description Partial update: a field left out stays as it is. null clears only the optional deadline and age limits.
+         */
         EventPatch: {
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Category Id */
-            category_id?: number | null;
+            category_id?: number;
             /** Address */
-            address?: string | null;
+            address?: string;
             /** City */
-            city?: string | null;
-            /** State */
-            state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | null;
+            city?: string;
+            state?: components["schemas"]["BrazilianState"];
             /** Latitude */
-            latitude?: number | null;
+            latitude?: number;
             /** Longitude */
-            longitude?: number | null;
-            /** Start Date */
-            start_date?: string | null;
-            /** End Date */
-            end_date?: string | null;
+            longitude?: number;
+            /**
+             * Start Date
+             * Format: date-time
+             */
+            start_date?: string;
+            /**
+             * End Date
+             * Format: date-time
+             */
+            end_date?: string;
             /** Registration Deadline */
             registration_deadline?: string | null;
             /** Max Participants */
-            max_participants?: number | null;
+            max_participants?: number;
             /** Min Age */
             min_age?: number | null;
             /** Max Age */
             max_age?: number | null;
             /** Requires Approval */
-            requires_approval?: boolean | null;
+            requires_approval?: boolean;
             /** Is Public */
-            is_public?: boolean | null;
+            is_public?: boolean;
             /** Tools Needed */
-            tools_needed?: string | null;
+            tools_needed?: string;
             /** Tools Provided */
-            tools_provided?: string | null;
+            tools_provided?: string;
             /** What To Bring */
-            what_to_bring?: string | null;
+            what_to_bring?: string;
         };
         /** EventStatsOut */
         EventStatsOut: {
@@ -1726,8 +1804,7 @@ export interface components {
             /** Event Id */
             event_id: number;
             user: components["schemas"]["UserRef"];
-            /** Status */
-            status: string;
+            status: components["schemas"]["ParticipationStatus"];
             /** Checked In At */
             checked_in_at: string | null;
             /**
@@ -1736,6 +1813,11 @@ export interface components {
              */
             registered_at: string;
         };
+        /**
+         * ExperienceLevel
+         * @enum {string}
+         */
+        ExperienceLevel: "beginner" | "intermediate" | "experienced";
         /** JoinIn */
         JoinIn: {
             /**
@@ -1756,12 +1838,40 @@ export interface components {
             /**
              * Experience Level
              * @description Default: "".
-             * @enum {string}
              */
-            experience_level?: "beginner" | "intermediate" | "experienced" | "";
+            experience_level?: components["schemas"]["ExperienceLevel"] | "";
         };
-        /** Page[ParticipantOut] */
-        Page_ParticipantOut_: {
+        /**
+         * ParticipantOut
+         * @description What the organiser sees: contact and emergency data too.
+         */
+        ParticipantOut: {
+            /** Id */
+            id: number;
+            /** Event Id */
+            event_id: number;
+            user: components["schemas"]["UserRef"];
+            status: components["schemas"]["ParticipationStatus"];
+            /** Checked In At */
+            checked_in_at: string | null;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /** Email */
+            email: string;
+            /** Emergency Contact */
+            emergency_contact: string;
+            /** Emergency Phone */
+            emergency_phone: string;
+            /** Special Needs */
+            special_needs: string;
+            /** Experience Level */
+            experience_level: components["schemas"]["ExperienceLevel"] | "";
+        };
+        /** ParticipantPage */
+        ParticipantPage: {
             /** Items */
             items: components["schemas"]["ParticipantOut"][];
             /**
@@ -1781,52 +1891,78 @@ export interface components {
             has_more: boolean;
         };
         /**
-         * ParticipantOut
-         * @description What the organiser sees: contact and emergency data too.
+         * ParticipationDecision
+         * @enum {string}
          */
-        ParticipantOut: {
+        ParticipationDecision: "confirmed" | "rejected";
+        /** ParticipationStatusIn */
+        ParticipationStatusIn: {
+            status: components["schemas"]["ParticipationDecision"];
+        };
+        /**
+         * CheckInIn
+         * @description Exactly one of the two: the participant's `code`, or the organiser's `user_id`.
+         */
+        CheckInIn: {
+            /**
+             * Code
+             * @description the event's check-in code (participant)
+             */
+            code?: string;
+            /**
+             * User Id
+             * @description the participant to check in (organiser)
+             */
+            user_id?: number;
+        } & (unknown | unknown);
+        /** ResourceOut */
+        ResourceOut: {
             /** Id */
             id: number;
             /** Event Id */
             event_id: number;
-            user: components["schemas"]["UserRef"];
-            /** Status */
-            status: string;
-            /** Checked In At */
-            checked_in_at: string | null;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            resource_type: components["schemas"]["ResourceType"];
             /**
-             * Registered At
+             * Quantity Needed
+             * Format: decimal
+             */
+            quantity_needed: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Quantity Pledged
+             * Format: decimal
+             * @description pledged by people who still hold a place at the event
+             */
+            quantity_pledged: string;
+            /**
+             * Surplus
+             * Format: decimal
+             * @description pledged beyond the quantity needed (over-pledging is allowed)
+             */
+            surplus: string;
+            /**
+             * My Pledge
+             * @description the caller's pledge; null when none or anonymous
+             */
+            my_pledge: string | null;
+            /**
+             * Created At
              * Format: date-time
              */
-            registered_at: string;
-            /** Email */
-            email: string;
-            /** Emergency Contact */
-            emergency_contact: string;
-            /** Emergency Phone */
-            emergency_phone: string;
-            /** Special Needs */
-            special_needs: string;
-            /** Experience Level */
-            experience_level: string;
-        };
-        /** ParticipationStatusIn */
-        ParticipationStatusIn: {
+            created_at: string;
             /**
-             * Status
-             * @enum {string}
+             * Updated At
+             * Format: date-time
              */
-            status: "confirmed" | "rejected";
+            updated_at: string;
         };
-        /** CheckInIn */
-        CheckInIn: {
-            /** Code */
-            code?: string | null;
-            /** User Id */
-            user_id?: number | null;
-        };
-        /** Page[ResourceOut] */
-        Page_ResourceOut_: {
+        /** ResourcePage */
+        ResourcePage: {
             /** Items */
             items: components["schemas"]["ResourceOut"][];
             /**
@@ -1845,48 +1981,11 @@ export interface components {
              */
             has_more: boolean;
         };
-        /** ResourceOut */
-        ResourceOut: {
-            /** Id */
-            id: number;
-            /** Event Id */
-            event_id: number;
-            /** Name */
-            name: string;
-            /** Description */
-            description: string;
-            /** Resource Type */
-            resource_type: string;
-            /** Quantity Needed */
-            quantity_needed: string;
-            /** Unit */
-            unit: string;
-            /**
-             * Quantity Pledged
-             * @description pledged by people who still hold a place at the event
-             */
-            quantity_pledged: string;
-            /**
-             * Surplus
-             * @description pledged beyond the quantity needed (over-pledging is allowed)
-             */
-            surplus: string;
-            /**
-             * My Pledge
-             * @description the caller's pledge; null when none or anonymous
-             */
-            my_pledge?: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
+        /**
+         * ResourceType
+         * @enum {string}
+         */
+        ResourceType: "tool" | "material" | "equipment" | "other";
         /** ResourceIn */
         ResourceIn: {
             /** Name */
@@ -1896,12 +1995,8 @@ export interface components {
              * @description Default: "".
              */
             description?: string;
-            /**
-             * Resource Type
-             * @description Default: "other".
-             * @enum {string}
-             */
-            resource_type?: "tool" | "material" | "equipment" | "other";
+            /** @description Default: "other". */
+            resource_type?: components["schemas"]["ResourceType"];
             /** Quantity Needed */
             quantity_needed: number | string;
             /**
@@ -1919,11 +2014,7 @@ export interface components {
             name?: string;
             /** Description */
             description?: string;
-            /**
-             * Resource Type
-             * @enum {string}
-             */
-            resource_type?: "tool" | "material" | "equipment" | "other";
+            resource_type?: components["schemas"]["ResourceType"];
             /** Quantity Needed */
             quantity_needed?: number | string;
             /** Unit */
@@ -1937,8 +2028,37 @@ export interface components {
              */
             quantity: number | string;
         };
-        /** Page[PhotoOut] */
-        Page_PhotoOut_: {
+        /** PhotoOut */
+        PhotoOut: {
+            /** Id */
+            id: number;
+            /** Event Id */
+            event_id: number;
+            /**
+             * Url
+             * Format: uri-reference
+             */
+            url: string;
+            /**
+             * Thumbnail Url
+             * Format: uri-reference
+             */
+            thumbnail_url: string;
+            /** Caption */
+            caption: string;
+            /** Is Before */
+            is_before: boolean;
+            /** Is After */
+            is_after: boolean;
+            uploaded_by: components["schemas"]["UserRef"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** PhotoPage */
+        PhotoPage: {
             /** Items */
             items: components["schemas"]["PhotoOut"][];
             /**
@@ -1956,29 +2076,6 @@ export interface components {
              * @description whether a next page has results
              */
             has_more: boolean;
-        };
-        /** PhotoOut */
-        PhotoOut: {
-            /** Id */
-            id: number;
-            /** Event Id */
-            event_id: number;
-            /** Url */
-            url: string;
-            /** Thumbnail Url */
-            thumbnail_url: string;
-            /** Caption */
-            caption: string;
-            /** Is Before */
-            is_before: boolean;
-            /** Is After */
-            is_after: boolean;
-            uploaded_by: components["schemas"]["UserRef"];
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
         };
         /** CommentOut */
         CommentOut: {
@@ -2022,8 +2119,8 @@ export interface components {
             /** Replies */
             replies: components["schemas"]["CommentOut"][];
         };
-        /** Page[CommentThreadOut] */
-        Page_CommentThreadOut_: {
+        /** CommentThreadPage */
+        CommentThreadPage: {
             /** Items */
             items: components["schemas"]["CommentThreadOut"][];
             /**
@@ -2058,15 +2155,27 @@ export interface components {
             event_id: number;
             /** Participants */
             participants: number;
-            /** Hours */
+            /**
+             * Hours
+             * Format: decimal
+             */
             hours: string;
-            /** Trash Kg */
+            /**
+             * Trash Kg
+             * Format: decimal
+             */
             trash_kg: string;
-            /** Recyclable Kg */
+            /**
+             * Recyclable Kg
+             * Format: decimal
+             */
             recyclable_kg: string;
             /** Trees Planted */
             trees_planted: number;
-            /** Area M2 */
+            /**
+             * Area M2
+             * Format: decimal
+             */
             area_m2: string;
             /** Summary */
             summary: string;
@@ -2161,17 +2270,32 @@ export interface components {
             events: number;
             /** Volunteers */
             volunteers: number;
-            /** Hours */
+            /**
+             * Hours
+             * Format: decimal
+             */
             hours: string;
-            /** Trash Kg */
+            /**
+             * Trash Kg
+             * Format: decimal
+             */
             trash_kg: string;
-            /** Recyclable Kg */
+            /**
+             * Recyclable Kg
+             * Format: decimal
+             */
             recyclable_kg: string;
             /** Trees Planted */
             trees_planted: number;
-            /** Area M2 */
+            /**
+             * Area M2
+             * Format: decimal
+             */
             area_m2: string;
-            /** Co2E Kg */
+            /**
+             * Co2E Kg
+             * Format: decimal
+             */
             co2e_kg: string;
         };
         /** CategoryImpact */
@@ -2180,17 +2304,32 @@ export interface components {
             events: number;
             /** Volunteers */
             volunteers: number;
-            /** Hours */
+            /**
+             * Hours
+             * Format: decimal
+             */
             hours: string;
-            /** Trash Kg */
+            /**
+             * Trash Kg
+             * Format: decimal
+             */
             trash_kg: string;
-            /** Recyclable Kg */
+            /**
+             * Recyclable Kg
+             * Format: decimal
+             */
             recyclable_kg: string;
             /** Trees Planted */
             trees_planted: number;
-            /** Area M2 */
+            /**
+             * Area M2
+             * Format: decimal
+             */
             area_m2: string;
-            /** Co2E Kg */
+            /**
+             * Co2E Kg
+             * Format: decimal
+             */
             co2e_kg: string;
             /** Category Id */
             category_id: number;
@@ -2203,17 +2342,32 @@ export interface components {
             events: number;
             /** Volunteers */
             volunteers: number;
-            /** Hours */
+            /**
+             * Hours
+             * Format: decimal
+             */
             hours: string;
-            /** Trash Kg */
+            /**
+             * Trash Kg
+             * Format: decimal
+             */
             trash_kg: string;
-            /** Recyclable Kg */
+            /**
+             * Recyclable Kg
+             * Format: decimal
+             */
             recyclable_kg: string;
             /** Trees Planted */
             trees_planted: number;
-            /** Area M2 */
+            /**
+             * Area M2
+             * Format: decimal
+             */
             area_m2: string;
-            /** Co2E Kg */
+            /**
+             * Co2E Kg
+             * Format: decimal
+             */
             co2e_kg: string;
             /** City */
             city: string;
@@ -2463,16 +2617,8 @@ export interface components {
              * @description what the run covers: "2026-11-29", "2026-10", "2026-11-29T14-0300", "manual …"
              */
             period: string;
-            /**
-             * State
-             * @description queued | running | done | failed | missed
-             */
-            state: string;
-            /**
-             * Trigger
-             * @description schedule | catch_up | manual
-             */
-            trigger: string;
+            state: components["schemas"]["JobRunState"];
+            trigger: components["schemas"]["JobTrigger"];
             /**
              * Scheduled For
              * Format: date-time
@@ -2504,6 +2650,16 @@ export interface components {
             /** Requested By */
             requested_by: string;
         };
+        /**
+         * JobRunState
+         * @enum {string}
+         */
+        JobRunState: "queued" | "running" | "done" | "failed" | "missed";
+        /**
+         * JobTrigger
+         * @enum {string}
+         */
+        JobTrigger: "schedule" | "catch_up" | "manual";
     };
     responses: never;
     parameters: never;
@@ -3345,7 +3501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_EventOut_"];
+                    "application/json": components["schemas"]["EventPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -3724,8 +3880,8 @@ export interface operations {
             query?: {
                 category?: number | null;
                 city?: string | null;
-                state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | null;
-                status?: ("draft" | "published" | "completed" | "cancelled") | null;
+                state?: components["schemas"]["BrazilianState"] | null;
+                status?: components["schemas"]["EventStatus"] | null;
                 starts_after?: string | null;
                 starts_before?: string | null;
                 q?: string | null;
@@ -3748,7 +3904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_EventOut_"];
+                    "application/json": components["schemas"]["EventPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -4692,7 +4848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ParticipantOut_"];
+                    "application/json": components["schemas"]["ParticipantPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -5075,7 +5231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ResourceOut_"];
+                    "application/json": components["schemas"]["ResourcePage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -5624,7 +5780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_PhotoOut_"];
+                    "application/json": components["schemas"]["PhotoPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -5909,7 +6065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_CommentThreadOut_"];
+                    "application/json": components["schemas"]["CommentThreadPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
@@ -6423,7 +6579,7 @@ export interface operations {
         parameters: {
             query?: {
                 city?: string | null;
-                state?: ("AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO") | null;
+                state?: components["schemas"]["BrazilianState"] | null;
                 category?: number | null;
                 /** @description events starting on or after this day (Brasília time) */
                 from?: string | null;

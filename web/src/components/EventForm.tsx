@@ -4,13 +4,12 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { Schemas } from "@/api/client";
 import { problemFrom, type ApiProblem } from "@/api/errors";
-import { UFS, fromLocalInput, toLocalInput } from "@/lib/format";
+import { UFS, fromLocalInput, isUf, toLocalInput } from "@/lib/format";
 import { useAuth } from "./AuthProvider";
 import { MapPicker, type Point } from "./MapPicker";
 import { FieldError, ProblemNotice } from "./Notice";
 
 type Event = Schemas["EventOut"];
-type Uf = (typeof UFS)[number];
 
 const TEXTS: { name: "title" | "address" | "city"; label: string; max: number }[] = [
   { name: "title", label: "Título", max: 200 },
@@ -47,13 +46,18 @@ export function EventForm({ event, tileUrl }: { event?: Event; tileUrl: string }
       setProblem({ status: 422, code: "validation_error", message: "", fields: { latitude: "Marque o local no mapa." }, retryAfterSeconds: null });
       return;
     }
+    const state = text("state");
+    if (!isUf(state)) {
+      setProblem({ status: 422, code: "validation_error", message: "", fields: { state: "Escolha o estado." }, retryAfterSeconds: null });
+      return;
+    }
     const body = {
       title: text("title"),
       description: text("description"),
       category_id: Number(text("category_id")),
       address: text("address"),
       city: text("city"),
-      state: text("state") as Uf,
+      state,
       latitude: point.lat,
       longitude: point.lng,
       start_date: text("start_date") ? fromLocalInput(text("start_date")) : "",

@@ -1,3 +1,5 @@
+import type { Schemas } from "@/api/client";
+
 const ZONE = "America/Sao_Paulo";
 
 const dateTime = new Intl.DateTimeFormat("pt-BR", {
@@ -57,10 +59,17 @@ export const EVENT_STATUS_LABELS: Record<string, string> = {
   cancelled: "Cancelado",
 };
 
-export const UFS = [
+export type Uf = Schemas["BrazilianState"];
+
+/** The states, in the API's order; typed by the API's enum, so a state the API does not know fails the type-check. */
+export const UFS: readonly Uf[] = [
   "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
   "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
-] as const;
+];
+
+export function isUf(value: string | undefined): value is Uf {
+  return UFS.some((uf) => uf === value);
+}
 
 /** Capitals and large cities with coordinates: the picker when the visitor declines geolocation. */
 export const CITIES: { name: string; state: string; lat: number; lng: number }[] = [

@@ -2,17 +2,19 @@ from django.http import HttpRequest
 from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 
 from mutiroes.api.auth import current_user, jwt, optional_jwt
-from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.community import (
     CommentIn,
     CommentOut,
-    CommentThreadOut,
+    CommentThreadPage,
     PhotoIn,
     PhotoOut,
+    PhotoPage,
     PledgeIn,
     ResourceIn,
     ResourceOut,
+    ResourcePage,
     ResourcePatch,
 )
 from mutiroes.events import selectors, selectors_community, services_community
@@ -28,7 +30,7 @@ def _resource_out(request: HttpRequest, event_id: int, resource_id: int) -> obje
     return selectors_community.resource_get(event=event, resource_id=resource_id, user=user)
 
 
-@router.get("/events/{event_id}/resources", response={200: Page[ResourceOut], **READ}, auth=optional_jwt)
+@router.get("/events/{event_id}/resources", response={200: ResourcePage, **READ}, auth=optional_jwt)
 def list_resources(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     """The resources an event needs (tools, materials), with what has been pledged."""
     user = current_user(request)
@@ -79,7 +81,7 @@ def withdraw_pledge(request: HttpRequest, event_id: Path[Id], resource_id: Path[
     return Status(204, None)
 
 
-@router.get("/events/{event_id}/photos", response={200: Page[PhotoOut], **READ}, auth=optional_jwt)
+@router.get("/events/{event_id}/photos", response={200: PhotoPage, **READ}, auth=optional_jwt)
 def list_photos(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     """Photos of an event, newest first."""
     event = selectors.event_get_visible(event_id=event_id, user=current_user(request))
@@ -106,7 +108,7 @@ def delete_photo(request: HttpRequest, event_id: Path[Id], photo_id: Path[Id]) -
     return Status(204, None)
 
 
-@router.get("/events/{event_id}/comments", response={200: Page[CommentThreadOut], **READ}, auth=optional_jwt)
+@router.get("/events/{event_id}/comments", response={200: CommentThreadPage, **READ}, auth=optional_jwt)
 def list_comments(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     """The event's comment threads: top-level comments with their replies."""
     event = selectors.event_get_visible(event_id=event_id, user=current_user(request))

@@ -3,13 +3,14 @@ from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.caching import public_read
-from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.events import (
     CategoryOut,
     EventFiltersIn,
     EventIn,
     EventOut,
+    EventPage,
     EventPatch,
     EventStatsOut,
     parse_near,
@@ -28,7 +29,7 @@ def list_categories(request: HttpRequest) -> list:
     return list(selectors.category_list())
 
 
-@router.get("/events", response={200: Page[EventOut], 401: Error, 422: Error, 503: Error}, auth=optional_jwt)
+@router.get("/events", response={200: EventPage, 401: Error, 422: Error, 503: Error}, auth=optional_jwt)
 def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Query[PageParams]) -> object:
     """Search events: filters, full-text `q`, `near` with a radius, ordering; paginated."""
     params = filters.model_dump()
@@ -44,7 +45,7 @@ def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Quer
         return compute()  # personal (my_participation, own drafts): never shared through the cache
 
     def compute_public() -> dict:
-        return Page[EventOut].model_validate(compute(), context={"request": request}).model_dump(mode="json")
+        return EventPage.model_validate(compute(), context={"request": request}).model_dump(mode="json")
 
     return public_read("events", {**params, **page.model_dump()}, compute_public)
 

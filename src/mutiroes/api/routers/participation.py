@@ -3,9 +3,16 @@ from ninja import Path, Query, Router, Status
 
 from mutiroes.api.auth import jwt
 from mutiroes.api.csv_response import csv_response
-from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
-from mutiroes.api.schemas.events import CheckInIn, JoinIn, ParticipantOut, ParticipationOut, ParticipationStatusIn
+from mutiroes.api.schemas.events import (
+    CheckInIn,
+    JoinIn,
+    ParticipantOut,
+    ParticipantPage,
+    ParticipationOut,
+    ParticipationStatusIn,
+)
 from mutiroes.events import selectors, services
 
 router = Router(tags=["participation"])
@@ -27,7 +34,7 @@ def leave_event(request: HttpRequest, event_id: Path[Id]) -> object:
     return participation
 
 
-@router.get("/events/{event_id}/participants", response={200: Page[ParticipantOut], **WRITE}, auth=jwt)
+@router.get("/events/{event_id}/participants", response={200: ParticipantPage, **WRITE}, auth=jwt)
 def list_participants(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     """Organiser: everyone registered, with contact and emergency data."""
     event = selectors.event_get_managed(event_id=event_id, user=request.auth)

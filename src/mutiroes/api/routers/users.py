@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema, Status
 from mutiroes.accounts import lgpd, selectors, services, stats
 from mutiroes.accounts.unsubscribe import unsubscribe_apply
 from mutiroes.api.auth import current_user, jwt, optional_jwt
-from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.accounts import (
     AccountDeleteIn,
     BadgeOut,
@@ -19,7 +19,8 @@ from mutiroes.api.schemas.accounts import (
     UserStatsOut,
 )
 from mutiroes.api.schemas.common import Error
-from mutiroes.api.schemas.events import EventOut
+from mutiroes.api.schemas.enums import NotificationKind
+from mutiroes.api.schemas.events import EventPage
 from mutiroes.api.serializers import me_out, public_profile_out, with_my_participation
 from mutiroes.api.throttles import PasswordConfirmThrottle
 
@@ -68,7 +69,7 @@ def update_notification_settings(request: HttpRequest, payload: NotificationSett
     )
 
 
-@router.get("/users/me/events", response={200: Page[EventOut], 401: Error, 422: Error}, auth=jwt)
+@router.get("/users/me/events", response={200: EventPage, 401: Error, 422: Error}, auth=jwt)
 def list_my_events(request: HttpRequest, filters: Query[MyEventsFilters], page: Query[PageParams]) -> dict:
     """Events the caller organises or is registered for."""
     result = paginate(selectors.user_event_list(user=request.auth, role=filters.role), page)
@@ -108,7 +109,7 @@ def get_user_profile(request: HttpRequest, username: str) -> dict:
 
 
 class UnsubscribedOut(Schema):
-    kind: str = Field(description="the kind of e-mail now switched off")
+    kind: NotificationKind = Field(description="the kind of e-mail now switched off")  # type: ignore[valid-type]
 
 
 @router.post(

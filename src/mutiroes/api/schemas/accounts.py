@@ -3,18 +3,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_validator
 
-from mutiroes.accounts.models import (
-    REMINDER_LEAD_HOURS_MAX,
-    REMINDER_LEAD_HOURS_MIN,
-    UF_CHOICES,
-    Criterion,
-    NotificationKind,
-)
-from mutiroes.api.schemas.common import InSchema, Password, Text
+from mutiroes.accounts.models import REMINDER_LEAD_HOURS_MAX, REMINDER_LEAD_HOURS_MIN, Criterion, NotificationKind
+from mutiroes.api.schemas.common import DecimalOut, InSchema, NewPassword, Password, Text
+from mutiroes.api.schemas.enums import BadgeCriterion, BrazilianState
 
-UF = Literal[tuple(code for code, _ in UF_CHOICES)]  # type: ignore[valid-type]
+UF = BrazilianState
+# A profile's state is a UF or "" (not given); the public profile hides it as null.
+StateOrBlank = UF | Literal[""]  # type: ignore[valid-type]
 Username = Annotated[Text(150, 1), Field(pattern=r"^[\w.@+-]+$")]
 BirthDate = Annotated[date, Field(ge=date(1900, 1, 1))]
 
@@ -28,7 +25,7 @@ def _not_future(value: date | None) -> date | None:
 class RegisterIn(InSchema):
     username: Username
     email: EmailStr = Field(max_length=254)
-    password: Password
+    password: NewPassword
     first_name: Text(150) = ""
     last_name: Text(150) = ""
     birth_date: BirthDate | None = None
@@ -47,7 +44,7 @@ class RefreshIn(InSchema):
 
 class PasswordChangeIn(InSchema):
     current_password: Password
-    new_password: Password = Field(description="at least 8 characters, not too common, not all digits")
+    new_password: NewPassword
 
 
 class PasswordResetIn(InSchema):
@@ -57,7 +54,7 @@ class PasswordResetIn(InSchema):
 class PasswordResetConfirmIn(InSchema):
     uid: Text(64, 1) = Field(description="the `uid` of the e-mailed link")
     token: Text(128, 1) = Field(description="the `token` of the e-mailed link")
-    new_password: Password = Field(description="at least 8 characters, not too common, not all digits")
+    new_password: NewPassword
 
 
 class TokenPairOut(Schema):
@@ -66,27 +63,21 @@ class TokenPairOut(Schema):
 
 
 class ProfilePatch(InSchema):
-    first_name: Text(150) | None = None
-    last_name: Text(150) | None = None
+    """Partial update: a field left out stays as it is. Only birth_date can be cleared with null; "" clears text."""
+
+    first_name: Text(150) = None
+    last_name: Text(150) = None
     birth_date: BirthDate | None = None
-    phone: Text(30) | None = None
-    city: Text(100) | None = None
-    state: UF | Literal[""] | None = None
-    bio: Text(2000) | None = None
-    interests: list[Text(50, 1)] | None = Field(None, max_length=20)
-    is_public: bool | None = None
-    show_city: bool | None = None
-    show_stats: bool | None = None
+    phone: Text(30) = None
+    city: Text(100) = None
+    state: StateOrBlank = None
+    bio: Text(2000) = None
+    interests: list[Text(50, 1)] = Field(None, max_length=20)
+    is_public: bool = None
+    show_city: bool = None
+    show_stats: bool = None
 
     _birth = field_validator("birth_date")(_not_future)
-
-    @model_validator(mode="after")
-    def _null_clears_only_birth_date(self) -> "ProfilePatch":
-        # null means "clear"; only birth_date can be empty as null (the others are "" or a boolean).
-        nulled = [name for name in self.model_fields_set - {"birth_date"} if getattr(self, name) is None]
-        if nulled:
-            raise ValueError(f"cannot be null: {', '.join(sorted(nulled))}")
-        return self
 
 
 class MeOut(Schema):
@@ -95,11 +86,11 @@ class MeOut(Schema):
     email: str
     first_name: str
     last_name: str
-    date_joined: str
+    date_joined: datetime
     birth_date: date | None
     phone: str
     city: str
-    state: str
+    state: StateOrBlank
     bio: str
     interests: list[str]
     is_public: bool
@@ -112,11 +103,11 @@ class PublicProfileOut(Schema):
     username: str
     first_name: str
     last_name: str
-    city: str | None
-    state: str | None
+    city: str | None = Field(description="null when the person hides their city")
+    state: StateOrBlank | None = Field(description="null when the person hides their city")
     bio: str
     interests: list[str]
-    date_joined: str
+    date_joined: datetime
 
 
 class EmailTogglesIn(InSchema):
@@ -157,26 +148,32 @@ class NotificationSettingsOut(Schema):
 
 class UserStatsOut(Schema):
     events_attended: int = Field(description="events checked in to (cancelled events excluded)")
-    hours_volunteered: Decimal = Field(
+    hours_volunteered: DecimalOut = Field(
         description="the hours the certificates state: per attended event its duration (at most 12 h a local day)"
         " or the organiser's adjustment; none for a revoked certificate"
     )
     events_organized: int = Field(description="own events that took place (published or completed, ended)")
-    trees_planted: Decimal = Field(description="share of reported totals: total / heads per attended event")
-    trash_kg: Decimal
-    recyclable_kg: Decimal
-    area_m2: Decimal
-    co2e_kg: Decimal
+    trees_planted: int = Field(description="share of reported totals: total / heads per attended event, rounded")
+    trash_kg: DecimalOut
+    recyclable_kg: DecimalOut
+    area_m2: DecimalOut
+    co2e_kg: DecimalOut
     computed_at: datetime
+
+    @staticmethod
+    def resolve_trees_planted(obj: Any) -> int:
+        # Trees are whole; a share of an event's trees is kept exact in the database, rounded when shown.
+        value = obj["trees_planted"] if isinstance(obj, dict) else obj.trees_planted
+        return int(Decimal(value).to_integral_value())
 
 
 class BadgeOut(Schema):
     slug: str
     name: str
     description: str
-    criterion: str = Field(description="the UserStats figure measured: " + ", ".join(Criterion.values))
+    criterion: BadgeCriterion = Field(description="the figure of the user's stats measured")  # type: ignore[valid-type]
     criterion_label: str
-    threshold: Decimal = Field(description="earned when the figure reaches this value")
+    threshold: DecimalOut = Field(description="earned when the figure reaches this value")
     icon: str
 
     @staticmethod

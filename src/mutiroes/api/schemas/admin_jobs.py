@@ -4,6 +4,7 @@ from ninja import Schema
 from pydantic import Field
 
 from mutiroes.api.schemas.common import InSchema
+from mutiroes.api.schemas.enums import JobRunState, JobTrigger
 
 
 class MonthlyReportIn(InSchema):
@@ -19,8 +20,8 @@ class JobRunOut(Schema):
     job_id: int
     job: str
     period: str = Field(description='what the run covers: "2026-11-29", "2026-10", "2026-11-29T14-0300", "manual …"')
-    state: str = Field(description="queued | running | done | failed | missed")
-    trigger: str = Field(description="schedule | catch_up | manual")
+    state: JobRunState  # type: ignore[valid-type]
+    trigger: JobTrigger  # type: ignore[valid-type]
     scheduled_for: datetime
     created_at: datetime
     started_at: datetime | None

@@ -1,10 +1,22 @@
-"""Shared schema pieces: the error body, bounded NUL-free strings, sane date-times and ids."""
+"""Shared schema pieces: the error body, bounded NUL-free strings, sane date-times, ids, decimals and URLs."""
 
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from mutiroes.api.errors import ERROR_CODES
 
 MAX_ID = 2**63 - 1
 
@@ -29,8 +41,66 @@ def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used like
     ]
 
 
+def DecimalIn(max_value: Decimal, places: int, *, positive: bool = False) -> Any:  # noqa: N802 - used like a type
+    """A non-negative quantity as a JSON number or a numeric string, at most `places` decimals and `max_value`.
+
+    A JSON number is a binary float: 0.57 arrives as 0.5700000000000001, so a float within rounding noise of
+    `places` decimals is read as that decimal; 0.001 for two places is still a 422.
+    """
+    step = Decimal(1).scaleb(-places)
+    digits = len(str(int(max_value))) - 1  # every string of that many digits is within max_value (a power of 10)
+    nonzero = "(?!0*(?:\\.0*)?$)" if positive else ""
+    number: dict[str, Any] = {"type": "number", "maximum": float(max_value), "multipleOf": float(step)}
+    number["exclusiveMinimum" if positive else "minimum"] = 0
+    string = {
+        "type": "string",
+        "format": "decimal",
+        "pattern": f"^{nonzero}\\d{{1,{digits}}}(?:\\.\\d{{1,{places}}})?$",
+    }
+
+    def from_float(value: Any) -> Any:
+        if isinstance(value, float) and abs(value) < 1e15:
+            rounded = Decimal(repr(value)).quantize(step)
+            return rounded if abs(float(rounded) - value) < 1e-9 else Decimal(repr(value))
+        return value
+
+    return Annotated[
+        Decimal,
+        BeforeValidator(from_float),
+        Field(
+            gt=0 if positive else None,
+            ge=None if positive else 0,
+            le=max_value,
+            decimal_places=places,
+            allow_inf_nan=False,
+        ),  # fmt: skip
+        WithJsonSchema({"anyOf": [number, string]}),
+    ]
+
+
+# Decimals leave as strings ("12.50"), so a client never loses precision to a float.
+DecimalOut = Annotated[Decimal, WithJsonSchema({"type": "string", "format": "decimal"})]
+# Media and page URLs are relative to the server (/media/...) unless MEDIA_URL points elsewhere.
+UriReference = Annotated[str, WithJsonSchema({"type": "string", "format": "uri-reference"})]
+
+
+class CrossFieldError(ValueError):
+    """A rule over several fields, reported under each of them in details.fields (never under a nameless key)."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 # Passwords are taken exactly as typed: never stripped or normalised (a trailing space is part of the secret).
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_no_nul)]
+# A password being chosen: Django's validators run too (not too common, not all digits, not like the username).
+NewPassword = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=128),
+    AfterValidator(_no_nul),
+    Field(description="at least 8 characters, not too common, not all digits, not like the username"),
+]
 
 DateTimeIn = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -44,10 +114,26 @@ class InSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+ErrorCode = StrEnum("ErrorCode", [(code, code) for code in ERROR_CODES])  # type: ignore[misc]
+ERROR_DETAILS_SCHEMA = {
+    "type": "object",
+    "description": "What the code needs said; for 422 always `fields`, for 429 and 503 `retry_after_s`.",
+    "properties": {
+        "fields": {
+            "type": "object",
+            "description": "The messages for each field in error, by the field's name (dotted for nested fields).",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "retry_after_s": {"type": "integer", "description": "Seconds to wait, as in Retry-After"},
+    },
+    "additionalProperties": True,
+}
+
+
 class Error(Schema):
-    code: str
-    message: str
-    details: dict[str, Any]
+    code: ErrorCode = Field(description="A machine code; the HTTP status says the kind, this says which one")  # type: ignore[valid-type]
+    message: str = Field(description="For people: English, short; the web app shows its own texts")
+    details: Annotated[dict[str, Any], WithJsonSchema(ERROR_DETAILS_SCHEMA)]
 
 
 class UserRef(Schema):

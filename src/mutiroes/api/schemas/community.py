@@ -1,11 +1,13 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field, ValidationInfo, model_validator
 
-from mutiroes.api.schemas.common import Id, InSchema, Text, UserRef
+from mutiroes.api.pagination import Page
+from mutiroes.api.schemas.common import DecimalIn, DecimalOut, Id, InSchema, Text, UriReference, UserRef
+from mutiroes.api.schemas.enums import ResourceType
 
 MAX_QUANTITY = Decimal("1000000")
 PHOTO_FILE_FIELD = "photo"
@@ -13,16 +15,15 @@ ZERO = Decimal("0.00")
 # What a removed comment shows instead of its text (the text itself is erased from the database).
 REMOVED_COMMENT = "[comentário removido]"
 
-ResourceType = Literal["tool", "material", "equipment", "other"]
 # Numbers or numeric strings with at most 2 decimals; NaN/Infinity, too many digits or decimals are a 422.
-QuantityNeeded = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=2, allow_inf_nan=False)]
-QuantityPledged = Annotated[Decimal, Field(ge=0, le=MAX_QUANTITY, decimal_places=2, allow_inf_nan=False)]
+QuantityNeeded = DecimalIn(MAX_QUANTITY, 2, positive=True)
+QuantityPledged = DecimalIn(MAX_QUANTITY, 2)
 
 
 class ResourceIn(InSchema):
     name: Text(120, 1)
     description: Text(1000) = ""
-    resource_type: ResourceType = "other"
+    resource_type: ResourceType = ResourceType.other  # type: ignore[valid-type, attr-defined]
     quantity_needed: QuantityNeeded
     unit: Text(30) = Field("", description="e.g. 'pares', 'kg', 'sacos'; empty for plain units")
 
@@ -32,7 +33,7 @@ class ResourcePatch(InSchema):
 
     name: Text(120, 1) = None
     description: Text(1000) = None
-    resource_type: ResourceType = None
+    resource_type: ResourceType = None  # type: ignore[valid-type]
     quantity_needed: QuantityNeeded = None
     unit: Text(30) = None
 
@@ -42,12 +43,12 @@ class ResourceOut(Schema):
     event_id: int
     name: str
     description: str
-    resource_type: str
-    quantity_needed: Decimal
+    resource_type: ResourceType  # type: ignore[valid-type]
+    quantity_needed: DecimalOut
     unit: str
-    quantity_pledged: Decimal = Field(description="pledged by people who still hold a place at the event")
-    surplus: Decimal = Field(description="pledged beyond the quantity needed (over-pledging is allowed)")
-    my_pledge: Decimal | None = Field(None, description="the caller's pledge; null when none or anonymous")
+    quantity_pledged: DecimalOut = Field(description="pledged by people who still hold a place at the event")
+    surplus: DecimalOut = Field(description="pledged beyond the quantity needed (over-pledging is allowed)")
+    my_pledge: DecimalOut | None = Field(None, description="the caller's pledge; null when none or anonymous")
     created_at: datetime
     updated_at: datetime
 
@@ -86,8 +87,8 @@ class PhotoIn(InSchema):
 class PhotoOut(Schema):
     id: int
     event_id: int
-    url: str
-    thumbnail_url: str
+    url: UriReference
+    thumbnail_url: UriReference
     caption: str
     is_before: bool
     is_after: bool
@@ -132,3 +133,15 @@ class CommentThreadOut(CommentOut):
     @staticmethod
     def resolve_replies(obj: Any) -> list[Any]:
         return list(obj.replies.all())
+
+
+class ResourcePage(Page[ResourceOut]):
+    pass
+
+
+class PhotoPage(Page[PhotoOut]):
+    pass
+
+
+class CommentThreadPage(Page[CommentThreadOut]):
+    pass

@@ -2,10 +2,34 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from mutiroes.api.schemas.accounts import UF
-from mutiroes.api.schemas.common import DateTimeIn, Id, InSchema, Latitude, Longitude, Text, UserRef
+from mutiroes.api.pagination import Page
+from mutiroes.api.schemas.common import (
+    CrossFieldError,
+    DateTimeIn,
+    Id,
+    InSchema,
+    Latitude,
+    Longitude,
+    Text,
+    UriReference,
+    UserRef,
+)
+from mutiroes.api.schemas.enums import (
+    BrazilianState,
+    EventStatus,
+    ExperienceLevel,
+    NewEventStatus,
+    ParticipationDecision,
+    ParticipationStatus,
+)
+
+UF = BrazilianState
+# "latitude,longitude" in decimal degrees, each within its range (so the pattern says all the server checks).
+_LATITUDE = r"-?(?:[1-8]?\d(?:\.\d{1,15})?|90(?:\.0{1,15})?)"
+_LONGITUDE = r"-?(?:(?:1[0-7]\d|[1-9]?\d)(?:\.\d{1,15})?|180(?:\.0{1,15})?)"
+NEAR_PATTERN = f"^{_LATITUDE},{_LONGITUDE}$"
 
 
 class CategoryOut(Schema):
@@ -40,44 +64,36 @@ class EventIn(InSchema):
     tools_needed: Text(2000) = ""
     tools_provided: Text(2000) = ""
     what_to_bring: Text(2000) = ""
-    status: Literal["draft", "published"] = "draft"
+    status: NewEventStatus = NewEventStatus.draft  # type: ignore[valid-type, attr-defined]
 
 
 class EventPatch(InSchema):
-    title: Text(200, 3) | None = None
-    description: Text(10000, 1) | None = None
-    category_id: Id | None = None
-    address: Text(300, 1) | None = None
-    city: Text(100, 1) | None = None
-    state: UF | None = None
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-    start_date: DateTimeIn | None = None
-    end_date: DateTimeIn | None = None
+    """Partial update: a field left out stays as it is. null clears only the optional deadline and age limits."""
+
+    title: Text(200, 3) = None
+    description: Text(10000, 1) = None
+    category_id: Id = None
+    address: Text(300, 1) = None
+    city: Text(100, 1) = None
+    state: UF = None
+    latitude: Latitude = None
+    longitude: Longitude = None
+    start_date: DateTimeIn = None
+    end_date: DateTimeIn = None
     registration_deadline: DateTimeIn | None = None
-    max_participants: int | None = Field(None, ge=1, le=100_000)
+    max_participants: int = Field(None, ge=1, le=100_000)
     min_age: int | None = Field(None, ge=0, le=130)
     max_age: int | None = Field(None, ge=0, le=130)
-    requires_approval: bool | None = None
-    is_public: bool | None = None
-    tools_needed: Text(2000) | None = None
-    tools_provided: Text(2000) | None = None
-    what_to_bring: Text(2000) | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls_for_required(self) -> "EventPatch":
-        # null clears an optional field; it cannot clear a required one.
-        required = {"title", "description", "category_id", "address", "city", "state", "latitude", "longitude",
-                    "start_date", "end_date", "max_participants", "requires_approval", "is_public"}  # fmt: skip
-        nulled = [name for name in self.model_fields_set & required if getattr(self, name) is None]
-        if nulled:
-            raise ValueError(f"cannot be null: {', '.join(sorted(nulled))}")
-        return self
+    requires_approval: bool = None
+    is_public: bool = None
+    tools_needed: Text(2000) = None
+    tools_provided: Text(2000) = None
+    what_to_bring: Text(2000) = None
 
 
 class ParticipationRef(Schema):
     id: int
-    status: str
+    status: ParticipationStatus  # type: ignore[valid-type]
     checked_in_at: datetime | None
     waitlist_position: int | None = Field(description="1 for the next to be promoted; null unless waitlisted")
 
@@ -96,7 +112,7 @@ class EventOut(Schema):
     organizer: UserRef
     address: str
     city: str
-    state: str
+    state: UF
     latitude: float
     longitude: float
     start_date: datetime
@@ -107,16 +123,16 @@ class EventOut(Schema):
     max_age: int | None
     requires_approval: bool
     is_public: bool
-    status: str
+    status: EventStatus  # type: ignore[valid-type]
     tools_needed: str
     tools_provided: str
     what_to_bring: str
-    cover_image: str | None
+    cover_image: UriReference | None
     participants_count: int
     spots_left: int
-    distance_km: float | None = None
-    my_participation: ParticipationRef | None = None
-    check_in_code: str | None = None
+    distance_km: float | None = Field(None, description="with `near`: the distance from that point; else null")
+    my_participation: ParticipationRef | None = Field(None, description="the caller's; null when none or anonymous")
+    check_in_code: str | None = Field(None, description="for the organiser and staff only; null for everyone else")
     created_at: datetime
     updated_at: datetime
 
@@ -140,11 +156,13 @@ class EventFiltersIn(Schema):
     category: Id | None = None
     city: Text(100) | None = None
     state: UF | None = None
-    status: Literal["draft", "published", "completed", "cancelled"] | None = None
+    status: EventStatus | None = None  # type: ignore[valid-type]
     starts_after: DateTimeIn | None = None
     starts_before: DateTimeIn | None = None
     q: Text(200) | None = None
-    near: str | None = Field(None, max_length=64, description="latitude,longitude (decimal degrees)")
+    near: str | None = Field(
+        None, max_length=64, pattern=NEAR_PATTERN, description="latitude,longitude (decimal degrees)"
+    )
     radius_km: float = Field(25.0, gt=0, le=20_000, allow_inf_nan=False)
     ordering: Literal["start_date", "-start_date", "distance"] | None = None
 
@@ -181,29 +199,33 @@ class JoinIn(InSchema):
     emergency_contact: Text(120) = ""
     emergency_phone: Text(30) = ""
     special_needs: Text(1000) = ""
-    experience_level: Literal["beginner", "intermediate", "experienced", ""] = ""
+    experience_level: ExperienceLevel | Literal[""] = ""  # type: ignore[valid-type]
 
 
 class CheckInIn(InSchema):
-    code: Text(16, 1) | None = None
-    user_id: Id | None = None
+    """Exactly one of the two: the participant's `code`, or the organiser's `user_id`."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["code"]}, {"required": ["user_id"]}]})
+
+    code: Text(16, 1) = Field(None, description="the event's check-in code (participant)")
+    user_id: Id = Field(None, description="the participant to check in (organiser)")
 
     @model_validator(mode="after")
     def _one_of(self) -> "CheckInIn":
-        if (self.code is None) == (self.user_id is None):
-            raise ValueError("send either code (participant) or user_id (organiser)")
+        if ("code" in self.model_fields_set) == ("user_id" in self.model_fields_set):
+            raise CrossFieldError("send either code (participant) or user_id (organiser)", "code", "user_id")
         return self
 
 
 class ParticipationStatusIn(InSchema):
-    status: Literal["confirmed", "rejected"]
+    status: ParticipationDecision  # type: ignore[valid-type]
 
 
 class ParticipationOut(Schema):
     id: int
     event_id: int
     user: UserRef
-    status: str
+    status: ParticipationStatus  # type: ignore[valid-type]
     checked_in_at: datetime | None
     registered_at: datetime
 
@@ -215,8 +237,16 @@ class ParticipantOut(ParticipationOut):
     emergency_contact: str
     emergency_phone: str
     special_needs: str
-    experience_level: str
+    experience_level: ExperienceLevel | Literal[""]  # type: ignore[valid-type]
 
     @staticmethod
     def resolve_email(obj: Any) -> str:
         return obj.user.email
+
+
+class EventPage(Page[EventOut]):
+    pass
+
+
+class ParticipantPage(Page[ParticipantOut]):
+    pass

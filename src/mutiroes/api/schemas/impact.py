@@ -5,19 +5,15 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, model_validator
 
-from mutiroes.api.schemas.accounts import UF
-from mutiroes.api.schemas.common import Id, InSchema, Text
+from mutiroes.api.schemas.common import CrossFieldError, DecimalIn, DecimalOut, Id, InSchema, Text
+from mutiroes.api.schemas.enums import BrazilianState
 from mutiroes.impact.models import MAX_AREA_M2, MAX_HOURS, MAX_KG, MAX_PARTICIPANTS, MAX_TREES
 
-
-def _quantity(max_value: Decimal, decimal_places: int) -> object:
-    # Numbers or numeric strings; NaN/Infinity, negatives, too many decimals or digits are a 422.
-    return Annotated[Decimal, Field(ge=0, le=max_value, decimal_places=decimal_places, allow_inf_nan=False)]
-
-
-Hours = _quantity(MAX_HOURS, 2)
-Kilograms = _quantity(MAX_KG, 3)
-SquareMetres = _quantity(MAX_AREA_M2, 2)
+UF = BrazilianState
+# Numbers or numeric strings; NaN/Infinity, negatives, too many decimals or digits are a 422.
+Hours = DecimalIn(MAX_HOURS, 2)
+Kilograms = DecimalIn(MAX_KG, 3)
+SquareMetres = DecimalIn(MAX_AREA_M2, 2)
 
 
 class ReportIn(InSchema):
@@ -37,16 +33,16 @@ class ReportIn(InSchema):
 class ReportOut(Schema):
     event_id: int
     participants: int
-    hours: Decimal
-    trash_kg: Decimal
-    recyclable_kg: Decimal
+    hours: DecimalOut
+    trash_kg: DecimalOut
+    recyclable_kg: DecimalOut
     trees_planted: int
-    area_m2: Decimal
+    area_m2: DecimalOut
     summary: str
     challenges: str
     achievements: str
-    co2e_kg: Decimal | None = Field(description="kg CO2e avoided or sequestered; null until computed")
-    waste_diverted_kg: Decimal | None
+    co2e_kg: DecimalOut | None = Field(description="kg CO2e avoided or sequestered; null until computed")
+    waste_diverted_kg: DecimalOut | None
     factors_version: str = Field(description="impact factor set the figures were computed with; '' until computed")
     computed_at: datetime | None
     checked_in_count: int = Field(description="participants who checked in on the platform")
@@ -71,19 +67,19 @@ class ImpactFiltersIn(Schema):
     @model_validator(mode="after")
     def _ordered(self) -> "ImpactFiltersIn":
         if self.from_ is not None and self.to is not None and self.from_ > self.to:
-            raise ValueError("'from' must not be after 'to'")
+            raise CrossFieldError("'from' must not be after 'to'", "from", "to")
         return self
 
 
 class ImpactTotals(Schema):
     events: int
     volunteers: int
-    hours: Decimal
-    trash_kg: Decimal
-    recyclable_kg: Decimal
+    hours: DecimalOut
+    trash_kg: DecimalOut
+    recyclable_kg: DecimalOut
     trees_planted: int
-    area_m2: Decimal
-    co2e_kg: Decimal
+    area_m2: DecimalOut
+    co2e_kg: DecimalOut
 
 
 class CityImpact(ImpactTotals):
