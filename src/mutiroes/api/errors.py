@@ -54,10 +54,12 @@ RETRY_AFTER_UNAVAILABLE_S = 5
 DOMAIN_CODES = [
     "account_exists",
     "account_in_use",
+    "adjustment_window_closed",
     "age_not_allowed",
     "already_checked_in",
     "birth_date_required",
     "capacity_below_taken",
+    "certificate_revoked",
     "check_in_closed",
     "conflict",
     "domain_error",
@@ -67,9 +69,11 @@ DOMAIN_CODES = [
     "event_completed",
     "event_full",
     "event_in_past",
+    "event_not_ended",
     "event_not_open",
     "event_not_published",
     "event_not_started",
+    "full_name_required",
     "has_participants",
     "idempotency_key_reused",
     "idempotency_retry",
@@ -79,6 +83,7 @@ DOMAIN_CODES = [
     "invalid_token",
     "invalid_unsubscribe_token",
     "not_approvable",
+    "not_checked_in",
     "not_confirmed",
     "not_draft",
     "not_organizer",
@@ -101,12 +106,15 @@ DOMAIN_CODES = [
     "wrong_check_in_code",
     "wrong_password",
 ]
-NOT_FOUND_ENTITIES = "comment event factor_set job job_run monthly_report participation photo report resource user"
-BREAKERS = "database cache broker smtp http"
+NOT_FOUND_ENTITIES = [
+    "certificate", "comment", "event", "factor_set", "job", "job_run", "monthly_report", "participation", "photo",
+    "report", "resource", "user",
+]  # fmt: skip
+BREAKERS = ["database", "cache", "broker", "smtp", "http"]
 ERROR_CODES = sorted(
     {*HTTP_CODES.values(), *DOMAIN_CODES}
-    | {f"{entity}_not_found" for entity in NOT_FOUND_ENTITIES.split()}
-    | {f"{name}_unavailable" for name in BREAKERS.split()}
+    | {f"{entity}_not_found" for entity in NOT_FOUND_ENTITIES}
+    | {f"{name}_unavailable" for name in BREAKERS}
 )
 # Where a parameter came from: not part of the field's name in details.fields.
 SOURCES = {"body", "query", "path", "header", "form", "file", "payload", "filters", "params"}

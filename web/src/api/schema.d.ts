@@ -1149,7 +1149,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "account_exists" | "account_in_use" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
+        ErrorCode: "account_exists" | "account_in_use" | "adjustment_window_closed" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "certificate_not_found" | "certificate_revoked" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_ended" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "full_name_required" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_checked_in" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
         /** RegisterIn */
         RegisterIn: {
             /** Username */
@@ -2391,6 +2391,11 @@ export interface components {
              */
             generated_at: string;
         };
+        /**
+         * CertificateState
+         * @enum {string}
+         */
+        CertificateState: "valid" | "revoked";
         /** CertificateStateOut */
         CertificateStateOut: {
             /**
@@ -2398,11 +2403,7 @@ export interface components {
              * @description grouped for reading: XXXX-XXXX-...
              */
             code: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "valid" | "revoked";
+            status: components["schemas"]["CertificateState"];
             /**
              * Issued At
              * Format: date-time
@@ -2436,7 +2437,10 @@ export interface components {
             city: string;
             /** State */
             state: string;
-            /** Hours */
+            /**
+             * Hours
+             * Format: decimal
+             */
             hours: string;
             /**
              * Downloadable
@@ -2445,8 +2449,8 @@ export interface components {
             downloadable: boolean;
             certificate: components["schemas"]["CertificateStateOut"] | null;
         };
-        /** Page[MyCertificateOut] */
-        Page_MyCertificateOut_: {
+        /** MyCertificatePage */
+        MyCertificatePage: {
             /** Items */
             items: components["schemas"]["MyCertificateOut"][];
             /**
@@ -2472,11 +2476,7 @@ export interface components {
         CertificateVerificationOut: {
             /** Code */
             code: string;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "valid" | "revoked";
+            status: components["schemas"]["CertificateState"];
             /**
              * Status Label
              * @enum {string}
@@ -2514,9 +2514,15 @@ export interface components {
             adjusted_at: string;
             /** @description null once that account was deleted */
             adjusted_by: components["schemas"]["UserRef"] | null;
-            /** Hours From */
+            /**
+             * Hours From
+             * Format: decimal
+             */
             hours_from: string;
-            /** Hours To */
+            /**
+             * Hours To
+             * Format: decimal
+             */
             hours_to: string;
             /** Reason */
             reason: string;
@@ -2532,6 +2538,7 @@ export interface components {
             checked_in_at: string | null;
             /**
              * Hours
+             * Format: decimal
              * @description in force: 0 without a check-in or after revocation
              */
             hours: string;
@@ -6875,7 +6882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_MyCertificateOut_"];
+                    "application/json": components["schemas"]["MyCertificatePage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */

@@ -5,13 +5,13 @@ from ninja import Path, Query, Router
 from pydantic import Field
 
 from mutiroes.api.auth import jwt
-from mutiroes.api.pagination import Page, PageParams, paginate
+from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.certificates import (
     CertificateFilters,
     CertificateStateOut,
     CertificateVerificationOut,
     HoursAdjustIn,
-    MyCertificateOut,
+    MyCertificatePage,
     ParticipantHoursOut,
     RevokeIn,
 )
@@ -41,7 +41,7 @@ def download_certificate(request: HttpRequest, event_id: Path[Id]) -> HttpRespon
     return _pdf(pdf.event_certificate_pdf(certificate), f"certificado-mutirao-{event_id}.pdf")
 
 
-@router.get("/users/me/certificates", response={200: Page[MyCertificateOut], 401: Error, 422: Error}, auth=jwt)
+@router.get("/users/me/certificates", response={200: MyCertificatePage, 401: Error, 422: Error}, auth=jwt)
 def list_my_certificates(request: HttpRequest, filters: Query[CertificateFilters], page: Query[PageParams]) -> dict:
     """The caller's events that give hours, newest first, with the hours and the certificate's state."""
     rows = selectors.user_certificate_list(user=request.auth, event_id=filters.event_id, year=filters.year)

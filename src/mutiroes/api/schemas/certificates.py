@@ -1,14 +1,16 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from mutiroes.api.schemas.common import InSchema, Text, UserRef
+from mutiroes.api.pagination import Page
+from mutiroes.api.schemas.common import DecimalIn, DecimalOut, InSchema, Text, UserRef
+from mutiroes.api.schemas.enums import CertificateState
 
-HoursIn = Annotated[Decimal, Field(ge=0, le=10_000, decimal_places=2, allow_inf_nan=False)]
-CertificateStatus = Literal["valid", "revoked"]
+HoursIn = DecimalIn(Decimal("10000"), 2)
+CertificateStatus = CertificateState
 
 
 class HoursAdjustIn(InSchema):
@@ -23,8 +25,8 @@ class RevokeIn(InSchema):
 class HoursAdjustmentOut(Schema):
     adjusted_at: datetime
     adjusted_by: UserRef | None = Field(description="null once that account was deleted")
-    hours_from: Decimal
-    hours_to: Decimal
+    hours_from: DecimalOut
+    hours_to: DecimalOut
     reason: str
 
 
@@ -44,7 +46,7 @@ class ParticipantHoursOut(Schema):
     user: UserRef
     full_name: str
     checked_in_at: datetime | None
-    hours: Decimal = Field(description="in force: 0 without a check-in or after revocation")
+    hours: DecimalOut = Field(description="in force: 0 without a check-in or after revocation")
     adjustments: list[HoursAdjustmentOut] = Field(description="oldest first")
     certificate: CertificateStateOut | None = Field(description="the latest certificate issued, if any")
 
@@ -64,7 +66,7 @@ class MyCertificateOut(Schema):
     event_end: datetime
     city: str
     state: str
-    hours: Decimal
+    hours: DecimalOut
     downloadable: bool = Field(description="false once revoked by the organiser, or before the event ends")
     certificate: CertificateStateOut | None
 
@@ -89,5 +91,9 @@ class CertificateVerificationOut(Schema):
     city: str | None
     state: str | None
     organizer_name: str | None
-    hours: Decimal | None
+    hours: DecimalOut | None
     issued_at: datetime | None
+
+
+class MyCertificatePage(Page[MyCertificateOut]):
+    pass
