@@ -125,6 +125,7 @@ def internal_server(listen: str | None) -> str:
         proxy_set_header X-Forwarded-For $http_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Request-ID $request_id;
+        proxy_set_header traceparent $mutiroes_traceparent;
         proxy_connect_timeout 2s;
         proxy_read_timeout 15s;
         proxy_next_upstream error timeout http_502;

@@ -139,9 +139,16 @@ COMMANDS = {
 }
 
 
+# The process's name in traces (settings.PROCESS_NAME; OTEL_SERVICE_NAME overrides it).
+PROCESS_NAMES = {"dev": "mutiroes-dev", "serve": "mutiroes-api", "worker": "mutiroes-worker",
+                 "scheduler": "mutiroes-scheduler", "dashboard": "mutiroes-dashboard"}  # fmt: skip
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     argv = sys.argv[1:]
+    if argv and argv[0] in PROCESS_NAMES:
+        os.environ.setdefault("MUTIROES_PROCESS", PROCESS_NAMES[argv[0]])
     if argv and argv[0] in COMMANDS:
         COMMANDS[argv[0]](argv[1:])
         return

@@ -555,3 +555,61 @@ def test_the_gateway_layout_passes_nginx_t(services, tmp_path):
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+# -- observability: traces and logs --------------------------------------------------------------------
+
+
+def _yaml_file(service: dict[str, Any], target_suffix: str) -> dict[str, Any]:
+    [source] = [source for source, target in _bind_mounts(service) if target.endswith(target_suffix)]
+    return yaml.safe_load((ROOT / source).read_text())
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.split("://")[-1].split("/")[0].rpartition(":")
+    return host, int(port)
+
+
+def test_the_apps_spans_reach_jaeger_through_the_collector(services):
+    collector = _yaml_file(services["otel-collector"], "collector.yaml")
+    pipeline = collector["service"]["pipelines"]["traces"]
+    for name, service in _app_services(services).items():
+        host, port = _host_port(_environment(service)["OTEL_EXPORTER_OTLP_ENDPOINT"])
+        assert host == "otel-collector", f"{name} exports its spans to {host}"
+        assert port == _host_port(collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"])[1]
+    assert "otlp" in pipeline["receivers"]
+    for step in ("receivers", "processors", "exporters"):
+        assert set(pipeline[step]) <= set(collector[step]), f"the traces pipeline names an undefined {step[:-1]}"
+    assert pipeline["processors"][0] == "memory_limiter", "memory_limiter must come first"
+    [exporter] = [collector["exporters"][name] for name in pipeline["exporters"]]
+    host, port = _host_port(exporter["endpoint"])
+    assert services[host]["image"].startswith("jaegertracing/") and port == 4317
+    assert _environment(services[host]).get("COLLECTOR_OTLP_ENABLED") == "true"
+    assert ("127.0.0.1", "16686") in _published(services["jaeger"])
+
+
+def test_every_mutiroes_container_logs_to_the_pipeline_and_the_pipeline_to_loki(services):
+    vector = _yaml_file(services["vector"], "vector.yaml")
+    [fluent] = [source for source in vector["sources"].values() if source["type"] == "fluent"]
+    published = {port for _, port in _published(services["vector"])}
+    for name, service in services.items():
+        if _is_app(service) or name == "gateway" or name.startswith("web-"):
+            logging = service.get("logging") or {}
+            assert logging.get("driver") == "fluentd", f"{name} does not log to the pipeline"
+            host, port = _host_port(logging["options"]["fluentd-address"])
+            assert (host, str(port)) == ("127.0.0.1", fluent["address"].rpartition(":")[2])
+            assert str(port) in published and logging["options"]["fluentd-async"] == "true", name
+    steps = {**vector["sources"], **vector["transforms"], **vector["sinks"]}
+    for name, step in {**vector["transforms"], **vector["sinks"]}.items():
+        assert set(step["inputs"]) <= set(steps), f"vector: {name} reads an undefined input"
+    assert "parse_json" in vector["transforms"]["parsed"]["source"]
+    [loki] = [sink for sink in vector["sinks"].values() if sink["type"] == "loki"]
+    host, port = _host_port(loki["endpoint"])
+    assert services[host]["image"].startswith("grafana/loki") and port == 3100
+    # Labels with few values only: a label per request or trace would make one stream per request.
+    assert set(loki["labels"]) <= {"service", "level"}
+
+
+def test_no_app_container_waits_for_the_observability_services(services):
+    for name, service in _app_services(services).items():
+        assert not set(_depends_on(service)) & {"otel-collector", "jaeger", "vector", "loki"}, name

@@ -40,6 +40,8 @@ if MODE not in {"embedded", "distributed"}:
 EMBEDDED = MODE == "embedded"
 VERSION = __version__
 INSTANCE_ID = _env("MUTIROES_INSTANCE_ID", f"{os.uname().nodename}:{os.getpid()}")
+# Which of the platform's processes this is (set by the `mutiroes` command): the traces' service name.
+PROCESS_NAME = _env("MUTIROES_PROCESS", "mutiroes")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(_env("MUTIROES_DATA_DIR", str(Path.cwd() / "var"))).resolve()
@@ -356,6 +358,16 @@ CONSUL_DEREGISTER_AFTER_S = float(_env("CONSUL_DEREGISTER_AFTER_S", "60") or 60)
 PROMETHEUS_MULTIPROC_DIR = _env("PROMETHEUS_MULTIPROC_DIR")
 METRICS_HOST = _env("METRICS_HOST", "127.0.0.1") or "127.0.0.1"
 METRICS_PORT = int(_env("METRICS_PORT", "0") or 0)
+
+# Traces (OpenTelemetry, mutiroes.infra.tracing): on when an OTLP endpoint is configured or OTEL_TRACES_EXPORTER names
+# an exporter (otlp, console); OTEL_SDK_DISABLED=true turns them off whatever else is set. The embedded mode sets
+# neither, so `mutiroes dev` exports nothing. The exporter reads the other OTEL_* variables itself.
+OTEL_SERVICE_NAME = _env("OTEL_SERVICE_NAME")
+_otlp_endpoint = _env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", _env("OTEL_EXPORTER_OTLP_ENDPOINT"))
+TRACES_EXPORTER = (_env("OTEL_TRACES_EXPORTER", "otlp" if _otlp_endpoint else "none") or "none").strip().lower()
+if TRACES_EXPORTER not in {"otlp", "console", "none"}:
+    raise ImproperlyConfigured(f"OTEL_TRACES_EXPORTER must be otlp, console or none, not {TRACES_EXPORTER!r}")
+TRACING_ENABLED = TRACES_EXPORTER != "none" and not _env_bool("OTEL_SDK_DISABLED", False)
 
 # Logs: one JSON object per line (LOG_FORMAT=json, the default outside the embedded mode) or the readable line of
 # `mutiroes dev`; both carry the request, user, job, message and trace ids and are redacted (mutiroes.infra.logs).

@@ -35,7 +35,7 @@ _broker: dramatiq.Broker | None = None
 
 
 def _middleware(config: dict) -> list:
-    from mutiroes.infra.worker_middleware import DatabaseConnections, LogContext
+    from mutiroes.infra.worker_middleware import DatabaseConnections, LogContext, Tracing
 
     return [
         AgeLimit(),
@@ -47,6 +47,7 @@ def _middleware(config: dict) -> list:
         # At most 3 attempts in all (1 + 2 retries), exponential backoff between them.
         Retries(max_retries=2, min_backoff=config["min_backoff_ms"], max_backoff=config["max_backoff_ms"]),
         DatabaseConnections(),
+        Tracing(),
         LogContext(),
     ]
 

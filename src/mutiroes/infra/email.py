@@ -10,7 +10,9 @@ import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from opentelemetry.trace import SpanKind
 
+from mutiroes.infra import tracing
 from mutiroes.resilience.breakers import CircuitBreakerError, breaker, guarded
 
 __all__ = ["CircuitBreakerError", "is_transient", "send", "smtp_breaker"]
@@ -34,4 +36,7 @@ smtp_breaker = breaker(
 
 def send(message: EmailMessage) -> int:
     """Send one message; raises CircuitBreakerError at once while the SMTP server is known to be down."""
-    return guarded(smtp_breaker, message.send)
+    attributes = {"server.address": settings.EMAIL_HOST, "server.port": settings.EMAIL_PORT,
+                  "email.backend": settings.EMAIL_BACKEND.rsplit(".", 2)[-2]}  # fmt: skip
+    with tracing.span("smtp send", kind=SpanKind.CLIENT, attributes=attributes):
+        return guarded(smtp_breaker, message.send)

@@ -19,6 +19,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # The trace of the change that wrote the row (W3C traceparent/tracestate): the job's spans join that trace.
+    trace_context = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

@@ -22,8 +22,10 @@ import dramatiq
 from django.db import transaction
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
+from opentelemetry.trace import SpanKind
 
 from mutiroes.core import clock
+from mutiroes.infra import tracing
 from mutiroes.infra.broker import enqueue
 from mutiroes.infra.periodic import PeriodicThread
 from mutiroes.notifications.jobs import QUEUES
@@ -35,14 +37,18 @@ OUTBOX_ID = "outbox_id"  # the message option naming its row; retries and redeli
 
 
 def outbox_add(actor_name: str, **kwargs: Any) -> OutboxMessage:
-    row = OutboxMessage.objects.create(actor_name=actor_name, queue_name=QUEUES[actor_name], kwargs=kwargs)
+    row = OutboxMessage.objects.create(
+        actor_name=actor_name, queue_name=QUEUES[actor_name], kwargs=kwargs, trace_context=tracing.carrier()
+    )
     transaction.on_commit(partial(_relay_one, row.pk))
     return row
 
 
 def outbox_add_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
     """Many jobs in one INSERT, relayed in batches after commit."""
-    rows = [OutboxMessage(actor_name=actor_name, queue_name=QUEUES[actor_name], kwargs=kw) for kw in kwargs_list]
+    queue, trace_context = QUEUES[actor_name], tracing.carrier()
+    rows = [OutboxMessage(actor_name=actor_name, queue_name=queue, kwargs=kw, trace_context=trace_context)
+            for kw in kwargs_list]  # fmt: skip
     OutboxMessage.objects.bulk_create(rows, batch_size=1000)
     if rows:
         transaction.on_commit(_relay_quietly)
@@ -59,9 +65,13 @@ def _relay_quietly() -> None:
 def _message(row: OutboxMessage) -> dramatiq.Message:
     # Deterministic id: a row relayed twice yields the same message id in the broker's logs.
     message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mutiroes:outbox:{row.pk}"))
+    options: dict[str, Any] = {OUTBOX_ID: row.pk}
+    # The row's trace context travels in the options; the relay's own span replaces it when tracing is on here.
+    if row.trace_context:
+        options[tracing.OPTION] = row.trace_context
     return dramatiq.Message(
-        queue_name=row.queue_name, actor_name=row.actor_name, args=(), kwargs=row.kwargs,
-        options={OUTBOX_ID: row.pk}, message_id=message_id,
+        queue_name=row.queue_name, actor_name=row.actor_name, args=(), kwargs=row.kwargs, options=options,
+        message_id=message_id,
     )  # fmt: skip
 
 
@@ -85,6 +95,14 @@ def _relay_one(row_id: int) -> None:
 
 
 def _send(row: OutboxMessage) -> None:
+    # A span in the trace of the change that wrote the row, however much later the relay hands it over.
+    attributes = {"messaging.system": "dramatiq", "messaging.destination.name": row.queue_name, "outbox.row": row.pk}
+    with tracing.span(f"{row.actor_name} relay", parent=row.trace_context, kind=SpanKind.PRODUCER,
+                      attributes=attributes):  # fmt: skip
+        _enqueue_row(row)
+
+
+def _enqueue_row(row: OutboxMessage) -> None:
     try:
         message = enqueue(_message(row))
     except Exception as exc:

@@ -1,0 +1,133 @@
+"""One join, one trace: the API's request, its queries, the outbox row, the relay, the broker (real Redis), the
+actor and its SMTP call (real SMTP sink), all under the trace id the gateway sent in `traceparent`.
+
+The spans are collected by the SDK's in-memory exporter, so the worker runs in this process: a Dramatiq worker on
+the same Redis broker and middleware stack that `mutiroes worker` builds (mutiroes.infra.broker).
+"""
+
+from collections.abc import Iterator
+
+import dramatiq
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from mutiroes.infra import tracing
+from mutiroes.infra.broker import get_broker
+from mutiroes.notifications.models import OutboxMessage
+from tests.system.support import poll
+
+pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+GATEWAY_PARENT = "00f067aa0ba902b7"
+
+
+class _Gate(SpanProcessor):
+    """The process's tracer provider can be set once: spans reach the exporter only while a test holds the gate."""
+
+    def __init__(self, inner: SpanProcessor) -> None:
+        self.inner, self.open = inner, False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.open:
+            self.inner.on_end(span)
+
+
+@pytest.fixture(scope="session")
+def _provider() -> tuple[TracerProvider, _Gate, InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    gate = _Gate(SimpleSpanProcessor(exporter))
+    provider = TracerProvider(sampler=tracing.sampler())
+    provider.add_span_processor(gate)
+    trace.set_tracer_provider(provider)
+    return provider, gate, exporter
+
+
+@pytest.fixture
+def spans(_provider) -> Iterator[InMemorySpanExporter]:
+    provider, gate, exporter = _provider
+    tracing.instrument(provider)
+    exporter.clear()
+    gate.open = True
+    yield exporter
+    gate.open = False
+    tracing.uninstrument()
+    exporter.clear()
+
+
+@pytest.fixture
+def worker(redis_server, use_broker) -> Iterator[dramatiq.Worker]:
+    """A worker thread pool on a Redis broker, with the actors the process declared on its first broker."""
+    import mutiroes.actors  # noqa: F401 - declares them (on the process's broker) if nothing did yet
+
+    declared = list(get_broker().actors.values())
+    broker = use_broker(redis_server)
+    for actor in declared:
+        broker.actors.setdefault(actor.actor_name, actor)
+        broker.declare_queue(actor.queue_name)
+    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_one_join_is_one_trace_from_the_request_to_the_smtp_call(
+    spans, api_client, user_factory, event_factory, slow_smtp_server, worker
+):
+    event = event_factory(max_participants=10)
+    volunteer = user_factory()
+
+    response = api_client.post(
+        f"/api/v1/events/{event.pk}/join", user=volunteer,
+        headers={"traceparent": f"00-{TRACE_ID}-{GATEWAY_PARENT}-01"},
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    poll(lambda: len(slow_smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
+    poll(lambda: any(s.name == "smtp send" and s.end_time for s in spans.get_finished_spans()), timeout_s=10,
+         what="the SMTP span")  # fmt: skip
+    poll(lambda: any(s.kind == SpanKind.CONSUMER for s in spans.get_finished_spans()), timeout_s=10,
+         what="the actor's span ended")  # fmt: skip
+    finished = spans.get_finished_spans()
+    in_trace = [s for s in finished if format(s.context.trace_id, "032x") == TRACE_ID]
+    by_id = {s.context.span_id: s for s in in_trace}
+
+    [request] = [s for s in in_trace if s.kind == SpanKind.SERVER]
+    assert format(request.parent.span_id, "016x") == GATEWAY_PARENT and request.parent.is_remote
+    assert request.attributes.get("http.response.status_code", request.attributes.get("http.status_code")) == 201
+    assert any(s.attributes.get("db.system") == "postgresql" and _descends(s, request, by_id) for s in in_trace)
+    [relay] = [s for s in in_trace if s.kind == SpanKind.PRODUCER]
+    assert relay.name == "send_event_notification_email relay" and _descends(relay, request, by_id)
+    assert any(s.attributes.get("db.system") == "redis" and _descends(s, relay, by_id) for s in in_trace)
+    [actor] = [s for s in in_trace if s.kind == SpanKind.CONSUMER]
+    assert actor.name == "send_event_notification_email process" and actor.parent.span_id == relay.context.span_id
+    [smtp] = [s for s in in_trace if s.name == "smtp send"]
+    assert smtp.parent.span_id == actor.context.span_id and smtp.attributes["server.port"] == slow_smtp_server.port
+    assert any(s.attributes.get("db.system") == "postgresql" and _descends(s, actor, by_id) for s in in_trace)
+    # Nothing of this join went into another trace, and the row keeps the context it was written in.
+    assert not [s for s in finished if s not in in_trace and s.kind in (SpanKind.CONSUMER, SpanKind.PRODUCER)]
+    [row] = OutboxMessage.objects.all()
+    assert row.trace_context["traceparent"].startswith(f"00-{TRACE_ID}-")
+
+
+def test_a_request_without_traceparent_starts_its_own_trace(spans, api_client, user_factory, event_factory):
+    event = event_factory(max_participants=10)
+
+    assert api_client.post(f"/api/v1/events/{event.pk}/join", user=user_factory()).status_code == 201
+
+    [request] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+    assert request.parent is None
+    [row] = OutboxMessage.objects.all()
+    assert row.trace_context["traceparent"].startswith(f"00-{format(request.context.trace_id, '032x')}-")
+
+
+def _descends(span: ReadableSpan, ancestor: ReadableSpan, by_id: dict[int, ReadableSpan]) -> bool:
+    while span.parent is not None and span.parent.span_id in by_id:
+        span = by_id[span.parent.span_id]
+        if span is ancestor:
+            return True
+    return False
