@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from deploy.cluster.cluster import default_api_workers  # noqa: E402
+
 from bench import report, stack, wrk  # noqa: E402
 
 LIST = "/api/v1/events?page_size=50"
@@ -38,7 +40,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=100_000, help="events in the database (seeded)")
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers per replica")
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=default_api_workers(),
+        help="gunicorn workers per replica (default: the cluster's rule)",
+    )
     parser.add_argument("--port-base", type=int, default=19000, help="the benchmark cluster's ports")
     parser.add_argument("--report", type=Path, help="append the markdown tables to this file")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ times the list query as it was before participant counts were stored (grouping e
 participations) for comparison.
 
     .venv/bin/python bench/growth.py [--small 3000] [--large 100000] [--requests 200]
-    .venv/bin/python bench/growth.py --quick          # 300 and 3,000 events, 30 requests: CI keeps it working
+    .venv/bin/python bench/growth.py --quick          # 200 and 1,000 events, 20 requests: CI keeps it working
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main() -> int:
     parser.add_argument("--report", type=Path, help="append the markdown table to this file")
     args = parser.parse_args()
     if args.quick:
-        args.small, args.large, args.requests = 300, 3000, 30
+        args.small, args.large, args.requests = 200, 1000, 20
     with contextlib.ExitStack() as stack:
         data_dir = Path(tempfile.mkdtemp(prefix="mutiroes-bench-"))
         stack.callback(shutil.rmtree, data_dir, ignore_errors=True)

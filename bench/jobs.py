@@ -45,7 +45,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path)
     args = parser.parse_args(argv)
     if args.quick:
-        args.joins, args.idle_s, args.emails, args.seconds = 4, 0.3, 40, 1
+        args.joins, args.idle_s, args.emails, args.seconds = 3, 0.3, 40, 1
     return args
 
 
@@ -242,7 +242,7 @@ def _measure(args: argparse.Namespace, stamped: StampedSink, ours: dict, referen
         rows["latency"][name] = _latency(args, stamped, target, name)
         values = rows["latency"][name]
         print(f"{name}: join -> e-mail p50 {statistics.median(values):.0f} ms, max {max(values):.0f} ms", flush=True)
-    rows["idle_cpu"] = _idle_cpu(targets, max(args.seconds, 2))
+    rows["idle_cpu"] = _idle_cpu(targets, args.seconds)
     rows["drain"] = _drain(args, stamped)
     for name, target in targets.items():
         for events in (1, 50):

@@ -1,10 +1,11 @@
 """Every benchmark group in one command (`make bench`), or the quick mode that CI runs (`make bench-quick`).
 
-    .venv/bin/python bench/run.py [--quick] [--only growth,http,jobs,aggregations] [--report FILE]
+    .venv/bin/python bench/run.py [--quick] [--only growth,http,jobs,reminders,aggregations] [--report FILE]
 
 Each group is its own script and process (bench/<group>.py; run one alone with the same options). The tables go
 to stdout and to the report file (default var/bench/report-<time>.md): docs/benchmarks.md is written from it.
-The quick mode shares one private PostgreSQL and Redis between the groups and keeps every size tiny: it proves
+The quick mode shares one private PostgreSQL server (a database per group) and Redis (flushed between groups)
+and keeps every size tiny: it proves
 the suite still runs (every request answered 2xx, every e-mail delivered) and asserts no timing.
 """
 
@@ -27,6 +28,7 @@ GROUPS = {
     "growth": "bench/growth.py",
     "http": "bench/endpoints.py",
     "jobs": "bench/jobs.py",
+    "reminders": "bench/reminders_10k.py",
     "aggregations": "bench/aggregations.py",
 }
 
@@ -47,9 +49,15 @@ def main() -> int:
     failed = []
     with contextlib.ExitStack() as exits:
         env = dict(os.environ)
-        if args.quick:  # one PostgreSQL and one Redis for every group: the servers start once
-            env["BENCH_DATABASE_URL"], env["BENCH_REDIS_URL"] = stack.postgres(exits), stack.redis(exits)
+        server = None
+        private_redis = "BENCH_REDIS_URL" not in os.environ  # only a Redis this run started is ever flushed
+        if args.quick:  # one PostgreSQL server and one Redis for every group: the servers start once
+            server, env["BENCH_REDIS_URL"] = stack.postgres(exits), stack.redis(exits)
         for name in chosen:
+            if server is not None:  # a database of its own for each group
+                env["BENCH_DATABASE_URL"] = stack.new_database(server, f"bench_{name}")
+                if private_redis:
+                    stack.flush_redis(env["BENCH_REDIS_URL"])
             script = ROOT / GROUPS[name]
             if not script.exists():
                 print(f"== {name}: {script.relative_to(ROOT)} not written yet, skipped", flush=True)

@@ -78,6 +78,23 @@ def app_env(*, database_url: str, redis_url: str, data_dir: Path, **extra: str) 
     return env
 
 
+def new_database(server_url: str, name: str) -> str:
+    """A fresh database `name` on the server of `server_url` (dropped first if a killed run left it)."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's private Redis (every database) between groups."""
+    import redis as redis_py
+
+    redis_py.Redis.from_url(url).flushall()
+
+
 def redis_db(url: str, db: int) -> str:
     """The same Redis server, database `db`."""
     parts = urllib.parse.urlsplit(url)
@@ -94,6 +111,17 @@ def setup_django(env: dict[str, str], *, migrate: bool) -> None:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
+
+
+def django_on_private_servers(exits: contextlib.ExitStack, name: str) -> Path:
+    """Django in this process on private PostgreSQL and Redis, migrated; returns its (temporary) data directory."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix=f"mutiroes-bench-{name}-"))
+    exits.callback(shutil.rmtree, base, ignore_errors=True)
+    setup_django(app_env(database_url=postgres(exits), redis_url=redis(exits), data_dir=base), migrate=True)
+    return base
 
 
 def small_gateway(stack: contextlib.ExitStack, base_dir: Path, env: dict[str, str], *, workers: int) -> Target:

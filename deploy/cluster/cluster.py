@@ -1,6 +1,6 @@
 """The local cluster: the whole Mutirões topology as real processes on loopback ports, under supervisord.
 
-    .venv/bin/python deploy/cluster/cluster.py up [--data var/cluster] [--port-base 18000] [--api-workers 4]
+    .venv/bin/python deploy/cluster/cluster.py up [--data var/cluster] [--port-base 18000] [--api-workers N]
     .venv/bin/python deploy/cluster/cluster.py status
     .venv/bin/python deploy/cluster/cluster.py ctl stop api-2        # any supervisorctl command (fault injection)
     .venv/bin/python deploy/cluster/cluster.py down [--purge]
@@ -140,6 +140,12 @@ class Cluster:
 
 
 # -- small helpers -----------------------------------------------------------------------------------
+
+
+def default_api_workers(replicas: int = 3) -> int:
+    """`mutiroes serve`'s rule (mutiroes.cli.default_workers) for three replicas sharing this machine's cores."""
+    cores = len(os.sched_getaffinity(0))
+    return max(2, -(-(2 * cores + 1) // replicas))
 
 
 def web_programs() -> list[str]:
@@ -541,7 +547,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start (or complete) the cluster and wait until it serves")
     up_parser.add_argument("--port-base", type=int, default=None, help="ports are base+0..28 (default 18000)")
-    up_parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers per API replica")
+    up_parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=default_api_workers(),
+        help="gunicorn workers per API replica (default: (2 x cores + 1) / 3 replicas, at least 2)",
+    )
     up_parser.add_argument("--python", default=sys.executable, help="the Python with mutiroes installed")
     up_parser.add_argument(
         "--gateway-limits",

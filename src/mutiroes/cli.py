@@ -109,16 +109,31 @@ def _worker(argv: list[str]) -> None:
     _exec(command)
 
 
+def default_workers() -> int:
+    """Gunicorn sync workers for one replica: 2 per core it may use, plus 1, shared by the replicas on the host.
+
+    A sync worker holds its core only while it computes; while it waits on PostgreSQL or Redis, another can run,
+    so about two per core keep the cores busy without queueing requests behind each other. The cores are those
+    this process may run on (a container's cpuset), divided among API_REPLICAS_PER_HOST replicas (default 1);
+    API_WORKERS overrides the rule. docs/benchmarks.md has the measurements behind it.
+    """
+    if os.environ.get("API_WORKERS"):
+        return max(1, int(os.environ["API_WORKERS"]))
+    cores = len(os.sched_getaffinity(0))
+    replicas = max(1, int(os.environ.get("API_REPLICAS_PER_HOST", "1") or 1))
+    return max(2, -(-(2 * cores + 1) // replicas))
+
+
 def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mutiroes-api") -> None:
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
-    parser.add_argument("--workers", "-w", type=int, default=4)
+    parser.add_argument("--workers", "-w", type=int, default=None, help="default: 2 x cores + 1 (default_workers)")
     parser.add_argument("--timeout", type=int, default=30)
     args = parser.parse_args(argv)
     _metrics_dir(f"{service}-{args.host}-{args.port}")  # /metrics on this port sums every gunicorn worker
     _exec([sys.executable, "-m", "gunicorn", "mutiroes.config.wsgi:application", "--bind", f"{args.host}:{args.port}",
-           "--workers", str(args.workers), "--timeout", str(args.timeout),
+           "--workers", str(args.workers or default_workers()), "--timeout", str(args.timeout),
            # Consul registration and logging, access log included (mutiroes.config.gunicorn); --name: which service.
            "--config", "python:mutiroes.config.gunicorn", "--name", service])  # fmt: skip
 

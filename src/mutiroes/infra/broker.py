@@ -100,6 +100,19 @@ def enqueue(message: dramatiq.Message, *, delay_ms: int | None = None, tries: in
     return guarded(broker_breaker, send, message, delay=delay_ms)
 
 
+def enqueue_many(messages: list[dramatiq.Message]) -> None:
+    """Enqueue a batch (no delay) through the broker breaker: one pipeline on Redis, one by one elsewhere."""
+    broker = get_broker()
+    for queue_name in {message.queue_name for message in messages}:
+        broker.declare_queue(queue_name)
+    batch = getattr(broker, "enqueue_many", None)
+    if batch is not None:
+        guarded(broker_breaker, batch, messages)
+        return
+    for message in messages:
+        guarded(broker_breaker, broker.enqueue, message)
+
+
 def install_broker(broker: dramatiq.Broker) -> None:
     """Replace the process's broker (system tests switch a test process from the stub to a real Redis)."""
     global _broker

@@ -27,6 +27,7 @@ from opentelemetry.trace import SpanKind
 from mutiroes.core import clock
 from mutiroes.infra import tracing
 from mutiroes.infra.broker import enqueue
+from mutiroes.infra.broker import enqueue_many as broker_enqueue_many
 from mutiroes.infra.periodic import PeriodicThread
 from mutiroes.notifications.jobs import QUEUES
 from mutiroes.notifications.models import OutboxMessage
@@ -76,11 +77,12 @@ def _message(row: OutboxMessage) -> dramatiq.Message:
 
 
 def enqueue_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
-    """Enqueue a batch directly (worker side). Sequential: Dramatiq has no public batch enqueue."""
-    for kwargs in kwargs_list:
-        enqueue(
-            dramatiq.Message(queue_name=QUEUES[actor_name], actor_name=actor_name, args=(), kwargs=kwargs, options={})
-        )
+    """Enqueue a batch directly (worker side), in one pipeline on Redis (infra.broker.enqueue_many)."""
+    queue_name = QUEUES[actor_name]
+    broker_enqueue_many(
+        [dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(), kwargs=kw, options={})
+         for kw in kwargs_list]
+    )  # fmt: skip
     return len(kwargs_list)
 
 

@@ -1,7 +1,7 @@
 """Where one request's time goes: pyinstrument over the whole Django stack in process (middleware, auth, the
 query, serialisation), for the event list anonymous (uncached) and signed in, and the event detail.
 
-    .venv/bin/python bench/profile.py [--events 3000] [--requests 200] [--path /api/v1/events?page_size=50]
+    .venv/bin/python bench/request_profile.py [--events 3000] [--requests 200] [--path /api/v1/events?page_size=50]
 
 Starts a private PostgreSQL (or BENCH_DATABASE_URL), seeds it, and prints pyinstrument's call tree of each
 endpoint (frames under 2 % hidden) and the mean time per request. The anonymous requests get a fresh cache key
@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,10 +30,7 @@ def main() -> int:
     parser.add_argument("--path", action="append", help="profile only these paths (signed in)")
     args = parser.parse_args()
     with contextlib.ExitStack() as exits:
-        base = Path(tempfile.mkdtemp(prefix="mutiroes-bench-profile-"))
-        exits.callback(shutil.rmtree, base, ignore_errors=True)
-        env = stack.app_env(database_url=stack.postgres(exits), redis_url=stack.redis(exits), data_dir=base)
-        stack.setup_django(env, migrate=True)
+        stack.django_on_private_servers(exits, "profile")
         _profile(args)
     return 0
 
