@@ -143,3 +143,11 @@ def test_lookups_are_throttled_per_address(api_client, attended, volunteer, sett
     statuses = [_verify(api_client, url, REMOTE_ADDR="10.2.2.1").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert _verify(api_client, url, REMOTE_ADDR="10.2.2.2").status_code == 200
+
+
+def test_cancelling_an_event_that_took_place_revokes_its_certificates(api_client, attended, volunteer, organiser):
+    url = _verification_url(api_client, attended.event, volunteer)
+    assert api_client.post(f"/api/v1/events/{attended.event_id}/cancel", user=organiser).status_code == 200
+    assert _verify(api_client, url).json()["status_label"] == "revogado"
+    assert Certificate.objects.get().revocation == Certificate.Revocation.EVENT_CANCELLED
+    assert_error(_download(api_client, attended.event, volunteer), 404)  # a cancelled event gives no hours

@@ -99,6 +99,11 @@ def test_adjustments_follow_the_rules(api_client, attended, attend, volunteer, o
     absent = attend(event, user_factory())
     no_show = f"/api/v1/events/{event.pk}/participants/{absent.pk}/hours"
     assert assert_error(api_client.put(no_show, body, user=organiser), 409)["code"] == "not_checked_in"
+    other = attend(event, user_factory(), checked_in=True)
+    revoke = f"/api/v1/events/{event.pk}/participants/{other.pk}/certificate/revoke"
+    assert api_client.post(revoke, {"reason": "fraude"}, user=organiser).status_code == 200
+    revoked_url = f"/api/v1/events/{event.pk}/participants/{other.pk}/hours"
+    assert assert_error(api_client.put(revoked_url, body, user=organiser), 409)["code"] == "certificate_revoked"
     frozen_now(event.end_date + timedelta(days=30, minutes=1))
     assert assert_error(api_client.put(url, body, user=organiser), 409)["code"] == "adjustment_window_closed"
     assert not HoursAdjustment.objects.exists()

@@ -43,6 +43,7 @@ class Certificate(models.Model):
         ORGANIZER = "organizer", "revogado pelo organizador"
         REPLACED = "replaced", "substituído após ajuste de horas"
         ACCOUNT_DELETED = "account_deleted", "conta do titular excluída"
+        EVENT_CANCELLED = "event_cancelled", "evento cancelado"
 
     # Normalised (no separators, upper case): 26 Crockford base-32 symbols (130 random bits) and a check symbol.
     code = models.CharField(max_length=27, unique=True)

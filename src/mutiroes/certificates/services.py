@@ -71,6 +71,8 @@ def hours_adjust(*, event_id: int, participation_id: int, user: User, hours: Dec
     credited = _credited(participation)
     if credited is None:
         raise InvalidState("only checked-in participants have hours", code="not_checked_in")
+    if credited.certificate_revoked:  # type: ignore[attr-defined]
+        raise InvalidState("the certificate was revoked: these hours no longer count", code="certificate_revoked")
     now = clock.now()
     if now > event.end_date + ADJUSTMENT_WINDOW:
         raise InvalidState(
@@ -168,6 +170,16 @@ def certificate_revoke(*, event_id: int, participation_id: int, user: User, reas
     _hours_changed(user_id=participation.user_id)
     logger.info("certificate of participation %s revoked by user %s", participation.pk, user.pk)
     return Certificate.objects.filter(event=event, user_id=participation.user_id).latest("revoked_at", "id")
+
+
+def certificates_revoke_for_event(*, event_id: int, user: User) -> int:
+    """A cancelled event gives no hours: its certificates are revoked too. In the cancellation's transaction."""
+    revoked = Certificate.objects.filter(event_id=event_id, revoked_at__isnull=True).update(
+        revoked_at=clock.now(), revocation=Certificate.Revocation.EVENT_CANCELLED, revoked_by=user
+    )
+    if revoked:
+        logger.info("%d certificates of cancelled event %s revoked", revoked, event_id)
+    return revoked
 
 
 def certificates_revoke_for_account(*, user: User) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from mutiroes.accounts.models import User
+from mutiroes.certificates import services as certificate_services
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooManyAttempts, ValidationFailed
 from mutiroes.events import notify, selectors
@@ -158,6 +159,8 @@ def event_cancel(*, event_id: int, user: User) -> tuple[Event, list[int]]:
     event.status = Event.Status.CANCELLED
     event.cancelled_at = clock.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    # An event that had already taken place may still be cancelled until it is completed: it then gives no hours.
+    certificate_services.certificates_revoke_for_event(event_id=event.pk, user=user)
     _lists_changed("events", "impact")
     notified = list(event.participations.filter(status__in=Participation.ACTIVE).values_list("user_id", flat=True))
     notify.cancelled(event, notified)

@@ -2415,7 +2415,7 @@ export interface components {
              * Revocation
              * @description organizer: revoked by the organiser or staff; replaced: the hours changed and the next download issues a new certificate
              */
-            revocation: ("organizer" | "replaced" | "account_deleted") | null;
+            revocation: ("organizer" | "replaced" | "account_deleted" | "event_cancelled") | null;
         };
         /** MyCertificateOut */
         MyCertificateOut: {

@@ -35,7 +35,7 @@ class CertificateStateOut(Schema):
     status: CertificateStatus
     issued_at: datetime
     revoked_at: datetime | None
-    revocation: Literal["organizer", "replaced", "account_deleted"] | None = Field(
+    revocation: Literal["organizer", "replaced", "account_deleted", "event_cancelled"] | None = Field(
         description="organizer: revoked by the organiser or staff; replaced: the hours changed and the next "
         "download issues a new certificate"
     )

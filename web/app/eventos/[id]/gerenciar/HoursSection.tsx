@@ -13,6 +13,7 @@ const REVOCATION_LABELS: Record<string, string> = {
   organizer: "revogado",
   replaced: "substituído após ajuste (o próximo download emite um novo)",
   account_deleted: "revogado: conta excluída",
+  event_cancelled: "revogado: evento cancelado",
 };
 
 function certificateText(row: Row): string {
