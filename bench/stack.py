@@ -88,13 +88,6 @@ def new_database(server_url: str, name: str) -> str:
     return urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path=f"/{name}"))
 
 
-def flush_redis(url: str) -> None:
-    """Empty the benchmark's private Redis (every database) between groups."""
-    import redis as redis_py
-
-    redis_py.Redis.from_url(url).flushall()
-
-
 def redis_db(url: str, db: int) -> str:
     """The same Redis server, database `db`."""
     parts = urllib.parse.urlsplit(url)
