@@ -4,6 +4,7 @@
 - ``mutiroes serve``: the API under gunicorn; ``mutiroes worker``: Dramatiq workers;
 - ``mutiroes dashboard``: the Dramatiq dashboard (staff only) on port 5555;
 - ``mutiroes scheduler``: the periodic jobs (any number of processes: one leader fires);
+- ``mutiroes exporter``: nginx, replication and Sentinel figures for Prometheus (docs/operations.md);
 - ``mutiroes consul-render``: the gateway's upstreams from Consul's healthy instances (static list without Consul);
 - anything else is a Django management command (``mutiroes migrate``, ``mutiroes createsuperuser``).
 """
@@ -138,6 +139,12 @@ def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mut
            "--config", "python:mutiroes.config.gunicorn", "--name", service])  # fmt: skip
 
 
+def _exporter(argv: list[str]) -> None:
+    from mutiroes.infra.exporter import main as exporter_main
+
+    exporter_main(argv)
+
+
 def _consul_render(argv: list[str]) -> None:
     from mutiroes.infra.consul import render_command
 
@@ -151,6 +158,7 @@ COMMANDS = {
     "serve": lambda argv: _gunicorn("mutiroes serve", 8000, argv),
     "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv, service="mutiroes-dashboard"),
     "consul-render": _consul_render,
+    "exporter": _exporter,
 }
 
 
