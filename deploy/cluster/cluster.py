@@ -1,10 +1,11 @@
 """The local cluster: the whole Mutirões topology as real processes on loopback ports, under supervisord.
 
-    .venv/bin/python deploy/cluster/cluster.py up [--data var/cluster] [--port-base 18000] [--api-workers N]
-    .venv/bin/python deploy/cluster/cluster.py status
-    .venv/bin/python deploy/cluster/cluster.py ctl stop api-2        # any supervisorctl command (fault injection)
-    .venv/bin/python deploy/cluster/cluster.py down [--purge]
+    mutiroes cluster up [--port-base 18000] [--api-workers N]   (mutiroes cluster --data DIR up: another directory)
+    mutiroes cluster status [--json]
+    mutiroes cluster ctl stop api-2        # any supervisorctl command (fault injection)
+    mutiroes cluster down [--purge]
 
+(`python deploy/cluster/cluster.py …` is the same thing.)
 Standard library only; the servers come from Debian packages (postgresql-15, redis-server, nginx, supervisor)
 and the application from this Python (the project's virtualenv). deploy/cluster/README.md has the layout.
 """
@@ -35,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 from deploy.nginx import render as nginx  # noqa: E402
 
 DEPLOY = ROOT / "deploy"
+# A clone keeps its cluster in var/cluster; an installed package (deploy/ under share/mutiroes) in ./var/cluster.
+DEFAULT_DATA = (ROOT if (ROOT / "pyproject.toml").exists() else Path.cwd()) / "var" / "cluster"
 HOST = "127.0.0.1"
 SENTINEL_MASTER = "mymaster"
 DATABASE = "mutiroes"
@@ -44,12 +47,18 @@ OFFSETS = {
     "gateway": 0, "api-1": 1, "api-2": 2, "api-3": 3, "dashboard": 5, "web-1": 6, "web-2": 7, "gateway-internal": 8,
     "postgres-primary": 10, "postgres-replica": 11,
     "redis-master": 20, "redis-replica": 21, "sentinel-1": 26, "sentinel-2": 27, "sentinel-3": 28,
+    "prometheus": 30, "worker-1": 31, "worker-2": 32, "scheduler": 33, "exporter": 34,
 }  # fmt: skip
-APP_PROGRAMS = ["api-1", "api-2", "api-3", "worker-1", "worker-2", "scheduler", "dashboard"]
+APP_PROGRAMS = ["api-1", "api-2", "api-3", "worker-1", "worker-2", "scheduler", "dashboard", "exporter"]
 WEB_PROGRAMS = ["web-1", "web-2"]
 WEB_SERVER = ROOT / "web" / ".next" / "standalone" / "server.js"
+# Prometheus scrapes each of these on its port: (job, program) and the path.
+SCRAPED = [("api", "api-1"), ("api", "api-2"), ("api", "api-3"), ("dashboard", "dashboard"),
+           ("worker", "worker-1"), ("worker", "worker-2"), ("scheduler", "scheduler"), ("exporter", "exporter"),
+           ("prometheus", "prometheus")]  # fmt: skip
+SCRAPE_INTERVAL_S = 5
 STOP_PHASES = [
-    ["nginx"], WEB_PROGRAMS + APP_PROGRAMS, ["sentinel-1", "sentinel-2", "sentinel-3"],
+    ["prometheus", "nginx"], WEB_PROGRAMS + APP_PROGRAMS, ["sentinel-1", "sentinel-2", "sentinel-3"],
     ["redis-replica", "redis-master"], ["postgres-replica"], ["postgres-primary"],
 ]  # fmt: skip
 
@@ -148,6 +157,11 @@ def default_api_workers(replicas: int = 3) -> int:
     return max(2, -(-(2 * cores + 1) // replicas))
 
 
+def prometheus_binary() -> str | None:
+    """Debian's `prometheus` package; the cluster runs without it (and says so)."""
+    return shutil.which("prometheus")
+
+
 def web_programs() -> list[str]:
     """The two web replicas, once the web app is built (npm --prefix web run build) and node is installed."""
     return WEB_PROGRAMS if WEB_SERVER.exists() and shutil.which("node") else []
@@ -225,13 +239,13 @@ def _psql(cluster: Cluster, port_name: str, sql: str, database: str = "postgres"
     return result.stdout.strip() if result.returncode == 0 else f"error: {result.stderr.strip()}"
 
 
-def _http(url: str, timeout_s: float = 3, token: str = "") -> tuple[int | None, str]:
+def _http(url: str, timeout_s: float = 3, token: str = "", limit: int | None = 2000) -> tuple[int | None, str]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - our own loopback URLs
-            return response.status, response.read(2000).decode(errors="replace")
+            return response.status, response.read(limit).decode(errors="replace")
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(2000).decode(errors="replace")
+        return exc.code, exc.read(limit).decode(errors="replace")
     except OSError as exc:
         return None, str(exc)
 
@@ -284,6 +298,12 @@ def _render_supervisor(cluster: Cluster) -> None:
         "MUTIROES_WEB_API_URL": f"http://{HOST}:{cluster.port('gateway-internal')}",
         "MUTIROES_WEB_1_PORT": str(cluster.port("web-1")),
         "MUTIROES_WEB_2_PORT": str(cluster.port("web-2")),
+        "MUTIROES_WORKER_1_METRICS_PORT": str(cluster.port("worker-1")),
+        "MUTIROES_WORKER_2_METRICS_PORT": str(cluster.port("worker-2")),
+        "MUTIROES_SCHEDULER_METRICS_PORT": str(cluster.port("scheduler")),
+        "MUTIROES_EXPORTER_PORT": str(cluster.port("exporter")),
+        "MUTIROES_NGINX_STATUS_URL": f"{cluster.gateway_url()}/nginx_status",
+        "MUTIROES_PROMETHEUS_COMMAND": _supervisor_value(shlex.join(_prometheus_command(cluster))),
     }
     for i in (1, 2, 3):
         values[f"MUTIROES_API_{i}_PORT"] = str(cluster.port(f"api-{i}"))
@@ -295,6 +315,39 @@ def _render_supervisor(cluster: Cluster) -> None:
         (DEPLOY / "supervisor" / "supervisord.conf.template").read_text(), values, source="supervisord"
     )
     cluster.supervisor_conf.write_text(text)
+
+
+def _prometheus_command(cluster: Cluster) -> list[str]:
+    return [prometheus_binary() or "prometheus", f"--config.file={cluster.data / 'prometheus' / 'prometheus.yml'}",
+            f"--storage.tsdb.path={cluster.data / 'prometheus' / 'data'}", "--storage.tsdb.retention.time=2d",
+            f"--web.listen-address={HOST}:{cluster.port('prometheus')}"]  # fmt: skip
+
+
+def metrics_url(cluster: Cluster, program: str) -> str:
+    return f"http://{HOST}:{cluster.port(program)}/metrics"
+
+
+def _render_prometheus(cluster: Cluster) -> None:
+    """Prometheus's configuration: every process of the cluster, every 5 s, and the platform's alert rules."""
+    directory = cluster.data / "prometheus"
+    directory.mkdir(exist_ok=True)
+    shutil.copyfile(DEPLOY / "prometheus" / "alerts.yml", directory / "alerts.yml")
+    jobs: dict[str, list[dict]] = {}
+    for job, program in SCRAPED:
+        target = {"targets": [f"{HOST}:{cluster.port(program)}"], "labels": {"instance_name": program}}
+        jobs.setdefault(job, []).append(target)
+    config = {
+        "global": {"scrape_interval": f"{SCRAPE_INTERVAL_S}s", "evaluation_interval": f"{SCRAPE_INTERVAL_S}s",
+                   "scrape_timeout": f"{SCRAPE_INTERVAL_S - 1}s"},
+        "rule_files": ["alerts.yml"],
+        "scrape_configs": [{"job_name": job, "static_configs": targets} for job, targets in jobs.items()],
+    }  # fmt: skip
+    # JSON is YAML: no YAML library needed here.
+    (directory / "prometheus.yml").write_text(json.dumps(config, indent=2))
+
+
+def prometheus_url(cluster: Cluster) -> str | None:
+    return f"http://{HOST}:{cluster.port('prometheus')}" if prometheus_binary() else None
 
 
 def _render_redis(cluster: Cluster) -> None:
@@ -401,6 +454,7 @@ def up(args: argparse.Namespace) -> int:
         cluster.save()
         _init_primary(cluster)
         _render_redis(cluster)
+        _render_prometheus(cluster)
         _render_supervisor(cluster)
         _run([_which("supervisord", "apt-get install supervisor"), "-c", str(cluster.supervisor_conf)],
              what="supervisord")  # fmt: skip
@@ -441,6 +495,9 @@ def up(args: argparse.Namespace) -> int:
         _wait(lambda p=port: _http(f"http://{HOST}:{p}/liveness")[0] == 200, what=f"api-{i} /liveness", timeout_s=90)
     ctl(cluster, "start", "nginx")
     _wait(lambda: _http(f"{cluster.gateway_url()}/gateway/health")[0] == 200, what="the gateway")
+    if prometheus_binary():
+        ctl(cluster, "start", "prometheus")
+        _wait(lambda: _http(f"{prometheus_url(cluster)}/-/ready")[0] == 200, what="Prometheus", timeout_s=60)
     timings["total"] = time.monotonic() - started
     print(
         f"cluster up in {timings['total']:.1f} s ("
@@ -451,21 +508,84 @@ def up(args: argparse.Namespace) -> int:
     return 0
 
 
-REPLICATION_SQL = (
-    "SELECT application_name || ' ' || state || ' ' || sync_state || ' replay_lag=' || "
-    "coalesce(replay_lag::text, '0') FROM pg_stat_replication"
+LAG_SQL = (
+    "SELECT application_name || '|' || state || '|' || coalesce(extract(epoch FROM replay_lag)::text, '0') "
+    "FROM pg_stat_replication"
 )
+
+
+def _role(program: str) -> str:
+    for prefix in ("api", "worker", "web", "sentinel"):
+        if program.startswith(f"{prefix}-"):
+            return prefix
+    return program
+
+
+def processes(cluster: Cluster) -> list[dict]:
+    """Each supervisord program: role, state, pid, its port (a worker's or the scheduler's: metrics) and metrics URL."""
+    scraped = {program for _, program in SCRAPED}
+    found = []
+    for line in ctl(cluster, "status", check=False).splitlines():
+        name, state, *rest = line.split(None, 2) + [""]
+        pid = next((int(word.rstrip(",")) for word in rest[0].split()[1:2] if word.rstrip(",").isdigit()), None)
+        found.append({
+            "name": name, "role": _role(name), "state": state, "pid": pid if state == "RUNNING" else None,
+            "port": cluster.port(name) if name in OFFSETS else None,
+            "metrics_url": metrics_url(cluster, name) if name in scraped else None,
+        })  # fmt: skip
+    return found
+
+
+def prometheus_targets(cluster: Cluster) -> list[dict] | None:
+    """Prometheus's own view of its targets (None when it is not installed or not answering)."""
+    url = prometheus_url(cluster)
+    if url is None:
+        return None
+    code, body = _http(f"{url}/api/v1/targets?state=active", timeout_s=3, limit=None)
+    if code != 200:
+        return None
+    return [
+        {"job": t["labels"].get("job"), "instance_name": t["labels"].get("instance_name"), "health": t["health"],
+         "last_error": t.get("lastError", "")}
+        for t in json.loads(body)["data"]["activeTargets"]
+    ]  # fmt: skip
+
+
+def status_data(cluster: Cluster) -> dict:
+    masters = {}
+    for i in (1, 2, 3):
+        reply = _redis(cluster.port(f"sentinel-{i}"), "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER)
+        masters[f"sentinel-{i}"] = ":".join(reply.split()) or None
+    replication = []
+    for row in filter(None, _psql(cluster, "postgres-primary", LAG_SQL).splitlines()):
+        if row.startswith("error:"):
+            break
+        name, state, lag = row.split("|")
+        replication.append({"standby": name, "state": state, "replay_lag_s": float(lag)})
+    return {
+        "data": str(cluster.data),
+        "gateway_url": f"{cluster.gateway_url()}/",
+        "prometheus_url": prometheus_url(cluster),
+        "processes": processes(cluster),
+        "redis_master_by_sentinel": masters,
+        "replication": replication,
+        "prometheus_targets": prometheus_targets(cluster),
+    }
 
 
 def status_text(cluster: Cluster) -> str:
     consul = "a consul binary is on PATH, not started by the cluster" if shutil.which("consul") else "no consul binary"
+    data = status_data(cluster)
     lines = [
-        f"data: {cluster.data}   gateway: {cluster.gateway_url()}/",
+        f"data: {cluster.data}   gateway: {data['gateway_url']}",
         f"discovery: static upstream list ({consul} here)",
         "",
-        ctl(cluster, "status", check=False).rstrip(),
-        "",
     ]
+    for proc in data["processes"]:
+        where = f":{proc['port']}" if proc["port"] else ""
+        lines.append(f"{proc['name']:<18} {proc['state']:<9} pid {proc['pid'] or '-':<8} {where:<7} "
+                     f"{proc['metrics_url'] or ''}".rstrip())  # fmt: skip
+    lines.append("")
     code, body = _http(f"{cluster.gateway_url()}/gateway/health")
     lines.append(f"gateway /gateway/health: {code} {body.strip()[:80]}")
     for i in (1, 2, 3):
@@ -479,22 +599,35 @@ def status_text(cluster: Cluster) -> str:
     except (ValueError, AttributeError):
         lines.append(f"/health via the gateway: {code} {body[:120]}")
     sentinel = cluster.port("sentinel-1")
-    master = ":".join(_redis(sentinel, "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER).split()) or "?"
     quorum = _redis(sentinel, "SENTINEL", "ckquorum", SENTINEL_MASTER) or "?"
-    lines.append(f"redis master (per sentinel-1): {master}; {quorum}")
-    replication = _psql(cluster, "postgres-primary", REPLICATION_SQL) or "no standby connected"
-    lines.append(f"postgres streaming replication: {replication}")
+    masters = ", ".join(f"{name}: {master or '?'}" for name, master in data["redis_master_by_sentinel"].items())
+    lines.append(f"redis master by sentinel: {masters}; sentinel-1: {quorum}")
+    replication = "; ".join(
+        f"{r['standby']} {r['state']} replay_lag={r['replay_lag_s']:.3f}s" for r in data["replication"]
+    )
+    lines.append(f"postgres streaming replication: {replication or 'no standby connected'}")
     in_recovery = _psql(cluster, "postgres-replica", "SELECT pg_is_in_recovery()")
     lines.append(f"postgres replica in recovery (read-only standby): {in_recovery}")
+    targets = data["prometheus_targets"]
+    if data["prometheus_url"] is None:
+        lines.append("prometheus: not installed (apt-get install prometheus)")
+    elif targets is None:
+        lines.append(f"prometheus {data['prometheus_url']}: not answering")
+    else:
+        down = [f"{t['instance_name']} ({t['last_error']})" for t in targets if t["health"] != "up"]
+        up = len(targets) - len(down)
+        lines.append(f"prometheus {data['prometheus_url']}: {up}/{len(targets)} targets up"
+                     + (f"; down: {', '.join(down)}" if down else ""))  # fmt: skip
     return "\n".join(lines)
 
 
 def status(args: argparse.Namespace) -> int:
     cluster = _existing(args)
     if not _supervisord_running(cluster):
-        print(f"not running (data in {cluster.data})")
+        print(json.dumps({"data": str(cluster.data), "running": False}) if args.json else
+              f"not running (data in {cluster.data})")  # fmt: skip
         return 3
-    print(status_text(cluster))
+    print(json.dumps({"running": True, **status_data(cluster)}, indent=2) if args.json else status_text(cluster))
     return 0
 
 
@@ -539,11 +672,11 @@ def _existing(args: argparse.Namespace) -> Cluster:
     return Cluster.load(data)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The Mutirões local cluster (real processes under supervisord).")
-    parser.add_argument(
-        "--data", type=Path, default=ROOT / "var" / "cluster", help="data directory (default var/cluster)"
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="The Mutirões local cluster (real processes under supervisord)."
     )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"data directory (default {DEFAULT_DATA})")
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start (or complete) the cluster and wait until it serves")
     up_parser.add_argument("--port-base", type=int, default=None, help="ports are base+0..28 (default 18000)")
@@ -561,7 +694,9 @@ def main(argv: list[str] | None = None) -> int:
         help="off: no per-address rate/connection limits at the gateway (benchmarks only)",
     )
     up_parser.set_defaults(handler=up)
-    commands.add_parser("status", help="processes, health, replication").set_defaults(handler=status)
+    status_parser = commands.add_parser("status", help="processes, health, Sentinel, replication, Prometheus")
+    status_parser.add_argument("--json", action="store_true", help="machine-readable")
+    status_parser.set_defaults(handler=status)
     down_parser = commands.add_parser("down", help="stop everything (data kept unless --purge)")
     down_parser.add_argument("--purge", action="store_true", help="also delete the data directory")
     down_parser.set_defaults(handler=down)

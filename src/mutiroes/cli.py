@@ -4,6 +4,7 @@
 - ``mutiroes serve``: the API under gunicorn; ``mutiroes worker``: Dramatiq workers;
 - ``mutiroes dashboard``: the Dramatiq dashboard (staff only) on port 5555;
 - ``mutiroes scheduler``: the periodic jobs (any number of processes: one leader fires);
+- ``mutiroes cluster up|down|status|ctl``: the local cluster, every role as a real process (deploy/cluster/);
 - ``mutiroes exporter``: nginx, replication and Sentinel figures for Prometheus (docs/operations.md);
 - ``mutiroes consul-render``: the gateway's upstreams from Consul's healthy instances (static list without Consul);
 - anything else is a Django management command (``mutiroes migrate``, ``mutiroes createsuperuser``).
@@ -139,6 +140,12 @@ def _gunicorn(prog: str, default_port: int, argv: list[str], service: str = "mut
            "--config", "python:mutiroes.config.gunicorn", "--name", service])  # fmt: skip
 
 
+def _cluster(argv: list[str]) -> None:
+    from mutiroes.cluster import main as cluster_main
+
+    sys.exit(cluster_main(argv))
+
+
 def _exporter(argv: list[str]) -> None:
     from mutiroes.infra.exporter import main as exporter_main
 
@@ -159,6 +166,7 @@ COMMANDS = {
     "dashboard": lambda argv: _gunicorn("mutiroes dashboard", 5555, argv, service="mutiroes-dashboard"),
     "consul-render": _consul_render,
     "exporter": _exporter,
+    "cluster": _cluster,
 }
 
 

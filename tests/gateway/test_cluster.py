@@ -1,12 +1,16 @@
-"""The local cluster (deploy/cluster/cluster.py) comes up on this machine, serves through its gateway, and goes down.
+"""The local cluster (`mutiroes cluster`, deploy/cluster/cluster.py) comes up on this machine, serves through its
+gateway, is scraped by Prometheus, and goes down.
 
-Slow-ish (~30 s): the whole topology with one gunicorn worker per replica, in a temp directory, on a port base
-below the ephemeral range. Needs supervisord (Debian `supervisor`); skipped, and said so, without it.
+Slow-ish (~60 s): the whole topology with one gunicorn worker per replica, in a temp directory, on a port base
+below the ephemeral range. Needs supervisord (Debian `supervisor`); skipped, and said so, without it. With
+Debian's `prometheus` installed (.ci/run installs it): every target up, a join visible in the API's and the
+workers' metrics, and a killed worker shown down in Prometheus's target list with its alert pending.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -15,19 +19,22 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from deploy.cluster.cluster import OFFSETS, web_programs
+from deploy.cluster.cluster import OFFSETS, SCRAPE_INTERVAL_S, prometheus_binary, web_programs
 
 from tests.gateway.support import request
 from tests.servers._process import LOOPBACK, make_temp_dir, reap_stale_dirs
 
 pytestmark = pytest.mark.system
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "deploy" / "cluster" / "cluster.py"
 PREFIX = "mutiroes-cluster"
+JOINS = 'sum(mutiroes_joins_total{job="api"})'
+EMAIL_JOBS_DONE = 'sum(mutiroes_messages_total{job="worker", actor="send_event_notification_email", outcome="done"})'
 
 
 def _supervisord_available() -> bool:
@@ -63,8 +70,31 @@ def _stop_supervisord(data: Path) -> None:
 
 
 def _cluster(data: Path, *args: str, timeout_s: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), "--data", str(data), *args], capture_output=True, text=True,
-                          timeout=timeout_s, check=False)  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "mutiroes", "cluster", "--data", str(data), *args],
+                          capture_output=True, text=True, timeout=timeout_s, check=False)  # fmt: skip
+
+
+def _prometheus(url: str, path: str) -> dict:
+    with urllib.request.urlopen(f"{url}{path}", timeout=5) as response:  # noqa: S310 - the cluster's loopback URL
+        return json.loads(response.read())["data"]
+
+
+def _query(url: str, expr: str) -> float:
+    result = _prometheus(url, f"/api/v1/query?query={urllib.parse.quote(expr)}")["result"]
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+def _targets(url: str) -> dict[str, str]:
+    return {t["labels"]["instance_name"]: t["health"] for t in _prometheus(url, "/api/v1/targets")["activeTargets"]}
+
+
+def _until(check, *, timeout_s: float, what: str) -> float:
+    """Seconds until `check()` holds (polled every 0.2 s)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout_s, f"timed out after {timeout_s} s waiting for {what}"
+        time.sleep(0.2)
+    return time.monotonic() - started
 
 
 @pytest.mark.skipif(not _supervisord_available(), reason="supervisord not installed (apt-get install supervisor)")
@@ -81,15 +111,33 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
         status = _cluster(data, "status").stdout
         web = web_programs()
         assert web, "the web app is not built: make test builds it before the Python suite"
-        assert status.count("RUNNING") == 15 + len(web), status
+        prometheus = bool(prometheus_binary())
+        assert status.count("RUNNING") == 16 + prometheus + len(web), status
         assert "/health via the gateway: 200 ok" in status, status
         assert "replica streaming" in status, status  # the primary sees its standby
         assert "in recovery (read-only standby): t" in status, status
         assert "OK 3 usable Sentinels" in status, status
         assert "static upstream list" in status, status
 
+        described = json.loads(_cluster(data, "status", "--json").stdout)
         gateway = base + OFFSETS["gateway"]
+        assert described["gateway_url"] == f"http://127.0.0.1:{gateway}/"
+        by_name = {proc["name"]: proc for proc in described["processes"]}
+        assert by_name["api-2"] | {"pid": None} == {
+            "name": "api-2", "role": "api", "state": "RUNNING", "pid": None, "port": base + OFFSETS["api-2"],
+            "metrics_url": f"http://127.0.0.1:{base + OFFSETS['api-2']}/metrics",
+        }  # fmt: skip
+        assert all(proc["pid"] for proc in described["processes"] if proc["state"] == "RUNNING")
+        assert {by_name[name]["role"] for name in ("worker-1", "worker-2", "sentinel-3", "web-1")} == {
+            "worker", "sentinel", "web",
+        }  # fmt: skip
+        master = f"127.0.0.1:{base + OFFSETS['redis-master']}"
+        assert described["redis_master_by_sentinel"] == {f"sentinel-{i}": master for i in (1, 2, 3)}
+        [standby] = described["replication"]
+        assert standby["state"] == "streaming" and standby["replay_lag_s"] >= 0
+
         assert request(gateway, "GET", "/gateway/health").status == 200
+        assert request(gateway, "GET", "/metrics").status == 404  # never public
         body = {"username": "ana", "email": "ana@example.org", "password": "plantar-arvores-2026", "first_name": "Ana"}
         assert request(gateway, "POST", "/api/v1/auth/register", json_body=body).status == 201
         login = request(
@@ -102,6 +150,11 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
         for name in ("api-1", "api-2", "api-3"):
             assert request(base + OFFSETS[name], "GET", "/liveness").status == 200
 
+        if prometheus:
+            _observed_by_prometheus(data, described["prometheus_url"], gateway, login.json()["access"], figures)
+        else:
+            figures("Prometheus not installed: its part of the cluster test did not run (apt-get install prometheus)")
+
         started = time.monotonic()
         down = _cluster(data, "down")
         down_s = time.monotonic() - started
@@ -112,3 +165,66 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
         _cluster(data, "down", timeout_s=120)
         _stop_supervisord(data)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _signed_up(gateway: int, username: str) -> str:
+    """A new account's access token."""
+    password = "plantar-arvores-2026"
+    body = {"username": username, "email": f"{username}@example.org", "password": password, "first_name": username}
+    assert request(gateway, "POST", "/api/v1/auth/register", json_body=body).status == 201
+    login = request(gateway, "POST", "/api/v1/auth/token", json_body={"username": username, "password": password})
+    assert login.status == 200, login
+    return login.json()["access"]
+
+
+def _event_body(gateway: int) -> dict:
+    categories = request(gateway, "GET", "/api/v1/categories").json()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    return {
+        "title": "Limpeza da praia", "description": "Retirada de lixo da areia",
+        "category_id": categories[0]["id"],
+        "address": "Av. Atlântica, 1", "city": "Rio de Janeiro", "state": "RJ", "latitude": -22.97,
+        "longitude": -43.18, "start_date": start.isoformat(), "end_date": (start + timedelta(hours=3)).isoformat(),
+        "max_participants": 10, "status": "published",
+    }  # fmt: skip
+
+
+def _observed_by_prometheus(data: Path, url: str, gateway: int, token: str, figures) -> None:
+    """Every target up; a join visible in the API's and the workers' metrics; a killed worker down, alert pending."""
+    interval = SCRAPE_INTERVAL_S
+    _until(lambda: set(_targets(url).values()) == {"up"} and len(_targets(url)) == 9, timeout_s=10 * interval,
+           what="every Prometheus target up")  # fmt: skip
+    event = request(gateway, "POST", "/api/v1/events", json_body=_event_body(gateway), token=token)
+    assert event.status == 201, event
+    volunteer = _signed_up(gateway, "bia")
+    joins, emails = _query(url, JOINS), _query(url, EMAIL_JOBS_DONE)
+    started = time.monotonic()
+    joined = request(gateway, "POST", f"/api/v1/events/{event.json()['id']}/join", json_body={}, token=volunteer)
+    assert joined.status == 201, joined
+    api_s = _until(lambda: _query(url, JOINS) == joins + 1, timeout_s=6 * interval, what="the join in the API metrics")
+    _until(lambda: _query(url, EMAIL_JOBS_DONE) == emails + 1, timeout_s=6 * interval,
+           what="the join's e-mail job in the worker metrics")  # fmt: skip
+    job_s = time.monotonic() - started
+    figures(f"a join visible in Prometheus: in the API's metrics after {api_s:.1f} s, its e-mail job in the "
+            f"workers' after {job_s:.1f} s (scrape interval {interval} s)")  # fmt: skip
+
+    # SIGKILL the worker's whole process group and keep it dead (supervisord would start it again in ~4 s).
+    pid = int(_cluster(data, "ctl", "pid", "worker-2").stdout.strip())
+    killed = time.monotonic()
+    os.killpg(pid, signal.SIGKILL)
+    _cluster(data, "ctl", "stop", "worker-2")
+    down_s = _until(lambda: _targets(url)["worker-2"] == "down", timeout_s=6 * interval,
+                    what="worker-2 down in Prometheus's targets")  # fmt: skip
+
+    def pending() -> bool:
+        alerts = _prometheus(url, "/api/v1/alerts")["alerts"]
+        return any(a["labels"]["alertname"] == "MutiroesWorkerDown" and a["labels"]["instance_name"] == "worker-2"
+                   for a in alerts)  # fmt: skip
+
+    alert_s = _until(pending, timeout_s=6 * interval, what="MutiroesWorkerDown pending for worker-2") + down_s
+    assert _targets(url)["worker-1"] == "up"
+    figures(f"SIGKILLed worker-2: down in Prometheus's targets after {down_s:.1f} s, MutiroesWorkerDown pending "
+            f"after {alert_s:.1f} s (fires after 1 min); killed {time.monotonic() - killed:.1f} s ago")  # fmt: skip
+    assert "RUNNING" not in _cluster(data, "ctl", "status", "worker-2").stdout
+    _cluster(data, "ctl", "start", "worker-2")
+    _until(lambda: _targets(url)["worker-2"] == "up", timeout_s=10 * interval, what="worker-2 up again")

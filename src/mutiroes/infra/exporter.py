@@ -154,6 +154,7 @@ def main(argv: list[str]) -> None:
     port = settings.METRICS_PORT if args.port is None else args.port
     if not port:
         raise SystemExit("mutiroes exporter: give --port or METRICS_PORT")
-    metrics.serve(port, metrics.registry(collectors(nginx_status=args.nginx_status)), host=settings.METRICS_HOST)
+    exported = metrics.registry(collectors(nginx_status=args.nginx_status), instruments=False)
+    metrics.serve(port, exported, host=settings.METRICS_HOST)
     while True:
         time.sleep(3600)

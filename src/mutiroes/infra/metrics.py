@@ -88,7 +88,9 @@ EMAILS = Counter(
 )
 
 # -- scheduler ------------------------------------------------------------------------------------------------
-SCHEDULER_LEADER = Gauge("mutiroes_scheduler_leader", "1 while this scheduler process holds the leader lock")
+SCHEDULER_LEADER = Gauge(
+    "mutiroes_scheduler_leader", "1 while this scheduler process holds the leader lock", multiprocess_mode="livemax"
+)
 SCHEDULER_LEADER_CHANGES = Counter(
     "mutiroes_scheduler_leader_changes", "Times this scheduler process became or stopped being the leader"
 )
@@ -122,15 +124,16 @@ def multiprocess_dir() -> str | None:
     return settings.PROMETHEUS_MULTIPROC_DIR
 
 
-def registry(extra: Iterable[Collector] = ()) -> CollectorRegistry:
-    """What this process serves at /metrics: the processes' shared files in multiprocess mode, else its own."""
+def registry(extra: Iterable[Collector] = (), *, instruments: bool = True) -> CollectorRegistry:
+    """What this process serves at /metrics: the instruments above (the processes' shared files in multiprocess
+    mode, else this process's own) unless ``instruments=False``, plus ``extra`` collectors read at scrape time."""
     collectors = list(extra)
-    if multiprocess_dir() is None and not collectors:
+    if instruments and multiprocess_dir() is None and not collectors:
         return REGISTRY
     target = CollectorRegistry(auto_describe=True)
-    if multiprocess_dir() is not None:
+    if instruments and multiprocess_dir() is not None:
         prometheus_multiprocess.MultiProcessCollector(target)
-    else:
+    elif instruments:
         target.register(_Forward(REGISTRY))
     for collector in collectors:
         target.register(collector)
