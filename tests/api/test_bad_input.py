@@ -322,8 +322,16 @@ def test_other_content_types_are_refused(client, actor):
         ("application/xml", "<event/>"),
     ]:
         response = client.post(EVENTS, body, content_type=content_type, headers=_bearer(actor))
-        assert_client_error_json(response, content_type)
+        assert_error(response, 415)
+        assert response.json()["code"] == "unsupported_media_type"
+    # Even a body that is valid JSON: the declared type is what counts.
+    response = client.post(EVENTS, json.dumps(event_payload()), content_type="text/plain", headers=_bearer(actor))
+    assert_error(response, 415)
     assert not Event.objects.exists()
+
+
+def test_every_json_body_operation_declares_415(client):
+    assert all(415 in statuses for _method, _path, statuses in _json_body_operations())
 
 
 def test_every_error_in_this_module_had_the_contract_shape(client, actor, event):

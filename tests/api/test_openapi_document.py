@@ -184,3 +184,27 @@ def test_every_error_code_in_the_sources_is_in_the_error_code_enum(api_client):
     literal = set(re.findall(r'\bcode(?:=|: |\s=\s)"([a-z_]+)"', sources))
     not_found = {f"{entity}_not_found" for entity in re.findall(r'NotFound\("([a-z_]+)"', sources)}
     assert literal and not_found and not (literal | not_found) - enum, (literal | not_found) - enum
+
+
+def test_headers_downloads_and_uploads_are_declared(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    assert {"RetryAfter", "IdempotentReplayed", "XRequestID"} <= set(schema["components"]["headers"])
+    operations = dict(_operations(schema))
+    for name, operation in operations.items():
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (name, status)
+            if status in {"429", "503"}:
+                assert "Retry-After" in response["headers"], (name, status)
+    assert "Idempotent-Replayed" in operations["POST /api/v1/events"]["responses"]["201"]["headers"]
+    for name, media in [
+        ("GET /api/v1/impact/monthly.csv", "text/csv"),
+        ("GET /api/v1/events/{event_id}/participants.csv", "text/csv"),
+        ("GET /api/v1/events/{event_id}/calendar.ics", "text/calendar"),
+    ]:
+        assert operations[name]["responses"]["200"]["content"] == {media: {"schema": {"type": "string"}}}, name
+    upload = operations["POST /api/v1/events/{event_id}/photos"]["requestBody"]["content"]["multipart/form-data"]
+    assert upload["encoding"]["photo"]["contentType"] == "image/jpeg, image/png, image/webp"
+    json_bodies = [
+        op for op in operations.values() if "application/json" in op.get("requestBody", {}).get("content", {})
+    ]
+    assert json_bodies and all("415" in op["responses"] for op in json_bodies)

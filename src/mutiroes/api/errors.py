@@ -173,6 +173,8 @@ def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 
 
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # ninja wraps whatever the body parser raises in a 400
+        return on_domain_error(request, exc.__cause__)
     return error_response(exc.status_code, str(exc))
 
 

@@ -1,6 +1,7 @@
 from mutiroes import __version__
 from mutiroes.api import errors
 from mutiroes.api.openapi import OPENAPI_EXTRA, MutiroesAPI
+from mutiroes.api.parser import JsonOnlyParser
 from mutiroes.api.routers import admin_jobs, auth, certificates, community, events, impact, participation, users
 
 DESCRIPTION = """
@@ -19,6 +20,7 @@ api = MutiroesAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     openapi_extra=OPENAPI_EXTRA,
+    parser=JsonOnlyParser(),
 )
 errors.install(api)
 api.add_router("/v1/auth", auth.router)

@@ -57,6 +57,7 @@ ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/E
 # Answered around the handler (body parsing, the Idempotency-Key middleware), so no route lists them itself;
 # clients are generated from this schema, so they are declared here for every operation they can reach.
 BODY_STATUSES = {400: "Malformed body: not JSON, not UTF-8, or nested too deep", 413: "Request body too large"}
+JSON_BODY_STATUSES = {415: "The body is not declared as application/json"}
 # ApiHygieneMiddleware refuses a NUL anywhere in the URL before routing; ninja answers 422 for a path or
 # query parameter of the wrong type or range (e.g. /events/abc).
 URL_STATUSES = {400: "Malformed URL: NUL characters in the path or query string"}
@@ -64,6 +65,22 @@ PARAMETER_STATUSES = {422: "Invalid path or query parameter"}
 # Every operation reads the database (the token's user at least): while it is down or its breaker is open the
 # answer is 503 with Retry-After (api/errors.py), from any route, not only those with a cached fallback.
 UNAVAILABLE_STATUSES = {503: "The database is unavailable (down, or its breaker is open); retry after Retry-After"}
+HEADERS = {
+    "RetryAfter": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "IdempotentReplayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "XRequestID": {
+        "description": "Set by the gateway on every response (and passed to the API replica, for its logs)",
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER_STATUSES = {"429", "503"}
 IDEMPOTENCY_STATUSES = {
     409: "The first request with this Idempotency-Key is still running",
     413: "Request body too large",
@@ -101,7 +118,9 @@ class MutiroesAPI(NinjaAPI):
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                     _declare(operation, IDEMPOTENCY_STATUSES)
                 _one_bearer_scheme(operation)
+                _declare_headers_and_media_types(operation)
         schema["components"]["securitySchemes"] = SECURITY_SCHEMES
+        schema["components"]["headers"] = HEADERS
         schema["servers"] = SERVERS
         _drop_unused_components(schema)
         _unwrap_single_all_of(schema["components"]["schemas"])
@@ -114,10 +133,29 @@ class MutiroesAPI(NinjaAPI):
 def _declare_surrounding_statuses(operation: dict[str, Any]) -> None:
     if "requestBody" in operation:
         _declare(operation, BODY_STATUSES)
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        _declare(operation, JSON_BODY_STATUSES)
     _declare(operation, URL_STATUSES)
     _declare(operation, UNAVAILABLE_STATUSES)
     if any(parameter.get("in") in {"path", "query"} for parameter in operation.get("parameters", [])):
         _declare(operation, PARAMETER_STATUSES)
+
+
+def _declare_headers_and_media_types(operation: dict[str, Any]) -> None:
+    replayable = any(parameter["name"] == IDEMPOTENCY_HEADER for parameter in operation.get("parameters", []))
+    for status, response in operation["responses"].items():
+        headers = response.setdefault("headers", {})
+        headers["X-Request-ID"] = {"$ref": "#/components/headers/XRequestID"}
+        if str(status) in RETRY_AFTER_STATUSES:
+            headers["Retry-After"] = {"$ref": "#/components/headers/RetryAfter"}
+        if replayable and str(status).startswith("2"):
+            headers["Idempotent-Replayed"] = {"$ref": "#/components/headers/IdempotentReplayed"}
+        content = response.get("content", {})
+        if len(content) > 1 and "application/json" in content:
+            # A download (CSV, iCalendar) is only its own media type: ninja adds JSON for the `str` it is declared as.
+            del content["application/json"]
+            for media in content.values():
+                media["schema"] = {"type": "string"}
 
 
 def _one_bearer_scheme(operation: dict[str, Any]) -> None:
@@ -158,8 +196,14 @@ def _describe_input_defaults(schema: dict[str, Any], inputs: set[str]) -> None:
     server always sends it" and make the field required, so a client could not leave out an optional field. A
     null default only means "left out" (PATCH bodies): it is dropped.
     """
-    for name in inputs:
-        for field in schema["components"]["schemas"][name].get("properties", {}).values():
+    inline = [
+        media.get("schema", {})
+        for item in schema["paths"].values()
+        for op in item.values()
+        for media in op.get("requestBody", {}).get("content", {}).values()
+    ]
+    for body in [schema["components"]["schemas"][name] for name in inputs] + inline:
+        for field in body.get("properties", {}).values():
             if "default" in field:
                 default = field.pop("default")
                 if default is not None:

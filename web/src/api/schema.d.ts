@@ -2671,7 +2671,14 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Seconds to wait before trying again */
+        RetryAfter: number;
+        /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+        IdempotentReplayed: "true";
+        /** @description Set by the gateway on every response (and passed to the API replica, for its logs) */
+        XRequestID: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2692,6 +2699,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2701,6 +2709,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2710,6 +2719,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2719,6 +2729,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,6 +2749,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2737,6 +2759,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2761,6 +2785,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2770,6 +2795,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2779,6 +2805,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2788,6 +2815,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2797,6 +2835,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2806,6 +2845,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2815,6 +2856,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2839,6 +2882,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2848,6 +2892,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2857,6 +2902,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2866,6 +2912,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2875,6 +2932,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,6 +2942,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2893,6 +2953,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2917,6 +2979,7 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2924,6 +2987,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2933,6 +2997,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2942,6 +3017,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2951,6 +3027,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2960,6 +3038,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2984,6 +3064,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2991,6 +3072,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3000,6 +3082,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3009,6 +3102,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3018,6 +3112,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3042,6 +3138,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3051,6 +3148,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3060,6 +3158,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3069,6 +3168,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3078,6 +3188,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3087,6 +3198,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3111,6 +3224,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3118,6 +3232,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3127,6 +3242,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3136,6 +3252,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3145,6 +3272,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3154,6 +3282,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3174,6 +3304,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,6 +3314,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3192,6 +3324,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3201,6 +3334,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3225,6 +3360,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3232,6 +3368,7 @@ export interface operations {
             /** @description Bad Request */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3241,6 +3378,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3250,6 +3388,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3259,6 +3398,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3268,6 +3408,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3277,6 +3428,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3286,6 +3438,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,6 +3449,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3319,6 +3475,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3328,6 +3485,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3337,6 +3495,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3346,6 +3505,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3355,6 +3525,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3364,6 +3535,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3384,6 +3557,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3393,6 +3567,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3402,6 +3577,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3411,6 +3587,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3435,6 +3613,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3444,6 +3623,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3453,6 +3633,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3462,6 +3643,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3471,6 +3663,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3480,6 +3673,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3505,6 +3700,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3514,6 +3710,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3523,6 +3720,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3532,6 +3730,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3541,6 +3740,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3561,6 +3762,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3570,6 +3772,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3579,6 +3782,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3588,6 +3792,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3608,6 +3814,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3617,6 +3824,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3626,6 +3834,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3635,6 +3844,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3655,6 +3866,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3664,6 +3876,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3673,6 +3886,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3682,6 +3896,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3702,6 +3918,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3711,6 +3928,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3720,6 +3938,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +3962,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3751,6 +3972,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3760,6 +3982,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3769,6 +3992,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3778,6 +4002,7 @@ export interface operations {
             /** @description Invalid path or query parameter */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3787,6 +4012,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3809,6 +4036,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3818,6 +4046,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3827,6 +4056,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3836,6 +4066,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3856,6 +4088,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3865,6 +4098,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3874,6 +4108,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3908,6 +4144,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3917,6 +4154,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3926,6 +4164,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3935,6 +4174,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3944,6 +4184,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3971,6 +4213,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3980,6 +4224,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3989,6 +4234,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3998,6 +4244,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4007,6 +4254,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,6 +4264,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4025,6 +4274,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4034,6 +4294,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4043,6 +4304,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4065,6 +4328,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4074,6 +4338,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4083,6 +4348,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4092,6 +4358,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4101,6 +4368,7 @@ export interface operations {
             /** @description Invalid path or query parameter */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4110,6 +4378,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4132,6 +4402,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4139,6 +4410,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4148,6 +4420,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4157,6 +4430,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4166,6 +4440,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4175,6 +4450,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4184,6 +4460,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4193,6 +4470,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4219,6 +4498,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4228,6 +4508,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4237,6 +4518,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4246,6 +4528,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4255,6 +4538,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4264,6 +4548,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4273,6 +4558,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4282,6 +4578,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4291,6 +4588,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4316,6 +4615,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4325,6 +4626,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4334,6 +4636,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4343,6 +4646,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4352,6 +4656,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4361,6 +4666,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4370,6 +4676,7 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4379,6 +4686,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4388,6 +4696,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4413,6 +4723,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4422,6 +4734,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4431,6 +4744,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4440,6 +4754,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4449,6 +4764,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4458,6 +4774,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4467,6 +4784,7 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4476,6 +4794,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4485,6 +4804,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4507,16 +4828,17 @@ export interface operations {
             /** @description iCalendar */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "text/calendar": unknown;
+                    "text/calendar": string;
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4526,6 +4848,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4535,6 +4858,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4544,6 +4868,7 @@ export interface operations {
             /** @description Invalid path or query parameter */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4553,6 +4878,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4575,6 +4902,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4584,6 +4912,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4593,6 +4922,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4602,6 +4932,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4611,6 +4942,7 @@ export interface operations {
             /** @description Invalid path or query parameter */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4620,6 +4952,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4649,6 +4983,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4658,6 +4994,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4667,6 +5005,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4676,6 +5015,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4685,6 +5025,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4694,6 +5035,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4703,6 +5045,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4712,6 +5055,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4721,6 +5075,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4730,6 +5085,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4755,6 +5112,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4764,6 +5123,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4773,6 +5133,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4782,6 +5143,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4791,6 +5153,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4800,6 +5163,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4809,6 +5173,7 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4818,6 +5183,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4827,6 +5193,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4852,6 +5220,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4861,6 +5230,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4870,6 +5240,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4879,6 +5250,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4888,6 +5260,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4897,6 +5270,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4906,6 +5280,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4915,6 +5290,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4937,16 +5314,17 @@ export interface operations {
             /** @description sign-in sheet */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4956,6 +5334,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4965,6 +5344,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4974,6 +5354,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4983,6 +5364,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4992,6 +5374,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5001,6 +5384,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5028,6 +5413,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5037,6 +5423,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5046,6 +5433,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5055,6 +5443,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5064,6 +5453,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5073,6 +5463,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5082,6 +5473,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5091,6 +5493,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5100,6 +5503,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5129,6 +5534,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5138,6 +5545,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5147,6 +5555,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5156,6 +5565,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5165,6 +5575,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5174,6 +5585,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5183,6 +5595,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5192,6 +5615,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5201,6 +5625,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5210,6 +5636,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5235,6 +5663,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5244,6 +5673,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5253,6 +5683,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5262,6 +5693,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5271,6 +5703,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5280,6 +5713,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5309,6 +5744,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5318,6 +5755,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5327,6 +5765,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5336,6 +5775,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5345,6 +5785,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5354,6 +5795,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5363,6 +5805,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5372,6 +5825,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5381,6 +5835,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5404,6 +5860,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5411,6 +5868,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5420,6 +5878,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5429,6 +5888,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5438,6 +5898,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5447,6 +5908,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5456,6 +5918,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5465,6 +5928,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5492,6 +5957,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5501,6 +5967,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5510,6 +5977,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5519,6 +5987,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5528,6 +5997,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5537,6 +6007,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5546,6 +6017,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5555,6 +6037,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5564,6 +6047,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5594,6 +6079,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5603,6 +6090,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5612,6 +6101,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5621,6 +6111,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5630,6 +6121,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5639,6 +6131,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5648,6 +6141,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5657,6 +6151,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5666,6 +6171,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5675,6 +6181,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5698,6 +6206,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5705,6 +6214,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5714,6 +6224,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5723,6 +6234,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5732,6 +6244,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5741,6 +6254,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5750,6 +6264,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5759,6 +6274,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5784,6 +6301,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5793,6 +6311,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5802,6 +6321,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5811,6 +6331,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5820,6 +6341,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5829,6 +6351,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5859,17 +6383,17 @@ export interface operations {
                     photo: string;
                     /**
                      * Caption
-                     * @default
+                     * @description Default: "".
                      */
                     caption?: string;
                     /**
                      * Is Before
-                     * @default false
+                     * @description Default: false.
                      */
                     is_before?: boolean;
                     /**
                      * Is After
-                     * @default false
+                     * @description Default: false.
                      */
                     is_after?: boolean;
                 };
@@ -5879,6 +6403,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5888,6 +6414,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5897,6 +6424,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5906,6 +6434,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5915,6 +6444,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5924,6 +6454,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5933,6 +6464,7 @@ export interface operations {
             /** @description Request Entity Too Large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5942,6 +6474,7 @@ export interface operations {
             /** @description Unsupported Media Type */
             415: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5951,6 +6484,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5960,6 +6494,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5983,6 +6519,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5990,6 +6527,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5999,6 +6537,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6008,6 +6547,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6017,6 +6557,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6026,6 +6567,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6035,6 +6577,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6044,6 +6587,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6069,6 +6614,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6078,6 +6624,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6087,6 +6634,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6096,6 +6644,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6105,6 +6654,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6114,6 +6664,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6143,6 +6695,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6152,6 +6706,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6161,6 +6716,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6170,6 +6726,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6179,6 +6736,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6188,6 +6746,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6197,6 +6756,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6206,6 +6776,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6215,6 +6786,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6238,6 +6811,7 @@ export interface operations {
             /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6245,6 +6819,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6254,6 +6829,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6263,6 +6839,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6272,6 +6849,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6281,6 +6859,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6290,6 +6869,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6299,6 +6879,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6321,6 +6903,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6330,6 +6913,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6339,6 +6923,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6348,6 +6933,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6357,6 +6943,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6366,6 +6953,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6392,6 +6981,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6401,6 +6991,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6410,6 +7001,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6419,6 +7011,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6428,6 +7021,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6437,6 +7031,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6446,6 +7041,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6455,6 +7051,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6464,6 +7071,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6473,6 +7081,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6502,6 +7112,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6511,6 +7123,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6520,6 +7133,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6529,6 +7143,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6538,6 +7153,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6547,6 +7163,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6556,6 +7173,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6565,6 +7193,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6574,6 +7203,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6602,6 +7233,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6611,6 +7243,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6620,6 +7253,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6629,6 +7263,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6638,6 +7273,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6661,6 +7298,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6670,6 +7308,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6679,6 +7318,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6688,6 +7328,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6697,6 +7338,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6706,6 +7348,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6729,16 +7373,17 @@ export interface operations {
             /** @description monthly impact report */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6748,6 +7393,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6757,6 +7403,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6766,6 +7413,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6775,6 +7423,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6797,16 +7447,17 @@ export interface operations {
             /** @description the certificate, A4 */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6816,6 +7467,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6825,6 +7477,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6834,6 +7487,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6843,6 +7497,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6852,6 +7507,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6879,6 +7536,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6888,6 +7546,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6897,6 +7556,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6906,6 +7566,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6915,6 +7576,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6937,16 +7600,17 @@ export interface operations {
             /** @description the certificate, A4 */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6956,6 +7620,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6965,6 +7630,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6974,6 +7640,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6983,6 +7650,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6992,6 +7660,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7014,6 +7684,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7023,6 +7694,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7032,6 +7704,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7041,6 +7714,7 @@ export interface operations {
             /** @description Invalid path or query parameter */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7050,6 +7724,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7059,6 +7735,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7081,6 +7759,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7090,6 +7769,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7099,6 +7779,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7108,6 +7789,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7117,6 +7799,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7126,6 +7809,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7135,6 +7819,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7144,6 +7829,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7171,6 +7858,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7180,6 +7868,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7189,6 +7878,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7198,6 +7888,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7207,6 +7898,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7216,6 +7908,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7225,6 +7918,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7234,6 +7938,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7243,6 +7948,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7273,6 +7980,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7282,6 +7991,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7291,6 +8001,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7300,6 +8011,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7309,6 +8021,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7318,6 +8031,7 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7327,6 +8041,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7336,6 +8061,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7345,6 +8071,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7372,6 +8100,8 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7381,6 +8111,7 @@ export interface operations {
             /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7390,6 +8121,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7399,6 +8131,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7408,6 +8141,7 @@ export interface operations {
             /** @description The first request with this Idempotency-Key is still running */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7417,6 +8151,17 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not declared as application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7426,6 +8171,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7435,6 +8181,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7455,6 +8203,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7464,6 +8213,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7473,6 +8223,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7482,6 +8233,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7491,6 +8243,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7516,6 +8270,8 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7525,6 +8281,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7534,6 +8291,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7543,6 +8301,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7552,6 +8311,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7561,6 +8321,7 @@ export interface operations {
             /** @description The first request with this Idempotency-Key is still running */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7570,6 +8331,7 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7579,6 +8341,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7588,6 +8351,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7610,6 +8375,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7619,6 +8385,7 @@ export interface operations {
             /** @description Malformed URL: NUL characters in the path or query string */
             400: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7628,6 +8395,7 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7637,6 +8405,7 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7646,6 +8415,7 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7655,6 +8425,7 @@ export interface operations {
             /** @description Unprocessable Entity */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7664,6 +8435,8 @@ export interface operations {
             /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {

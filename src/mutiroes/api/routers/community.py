@@ -5,6 +5,8 @@ from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.pagination import PageParams, paginate
 from mutiroes.api.schemas.common import Error, Id
 from mutiroes.api.schemas.community import (
+    PHOTO_FILE_FIELD,
+    PHOTO_TYPES,
     CommentIn,
     CommentOut,
     CommentThreadPage,
@@ -20,6 +22,8 @@ from mutiroes.api.schemas.community import (
 from mutiroes.events import selectors, selectors_community, services_community
 
 router = Router(tags=["community"])
+# What the upload takes; the content is checked too, whatever the part's declared type says.
+PHOTO_ENCODING = {PHOTO_FILE_FIELD: {"contentType": ", ".join(PHOTO_TYPES)}}
 READ = {401: Error, 404: Error, 422: Error}
 WRITE = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
@@ -92,6 +96,7 @@ def list_photos(request: HttpRequest, event_id: Path[Id], page: Query[PageParams
     "/events/{event_id}/photos",
     response={201: PhotoOut, **WRITE, 413: Error, 415: Error},
     auth=jwt,
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"encoding": PHOTO_ENCODING}}}},
 )
 def upload_photo(request: HttpRequest, event_id: Path[Id], photo: File[UploadedFile], payload: Form[PhotoIn]) -> Status:
     """Participant: upload a photo (JPEG, PNG or WebP); metadata such as GPS is removed."""

@@ -8,9 +8,12 @@ from pydantic import Field, ValidationInfo, model_validator
 from mutiroes.api.pagination import Page
 from mutiroes.api.schemas.common import DecimalIn, DecimalOut, Id, InSchema, Text, UriReference, UserRef
 from mutiroes.api.schemas.enums import ResourceType
+from mutiroes.events.images import FORMATS as image_formats
 
 MAX_QUANTITY = Decimal("1000000")
 PHOTO_FILE_FIELD = "photo"
+# The formats events/images.py accepts (it checks the content, not the name or the declared type).
+PHOTO_TYPES = [f"image/{name.lower()}" for name in image_formats]
 ZERO = Decimal("0.00")
 # What a removed comment shows instead of its text (the text itself is erased from the database).
 REMOVED_COMMENT = "[comentário removido]"
