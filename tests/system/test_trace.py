@@ -1,11 +1,15 @@
 """One join, one trace: the API's request, its queries, the outbox row, the relay, the broker (real Redis), the
 actor and its SMTP call (real SMTP sink), all under the trace id the gateway sent in `traceparent`.
 
-The spans are collected by the SDK's in-memory exporter, so the worker runs in this process: a Dramatiq worker on
-the same Redis broker and middleware stack that `mutiroes worker` builds (mutiroes.infra.broker).
+This process's spans are collected by the SDK's in-memory exporter. The first test runs the worker in this process
+(a Dramatiq worker on the same Redis broker and middleware stack that `mutiroes worker` builds), so the whole
+trace is in one exporter; the second runs a real `mutiroes worker` process configured only by OTEL_* variables,
+which exports its spans over OTLP/HTTP to a receiver in this test.
 """
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dramatiq
 import pytest
@@ -18,6 +22,7 @@ from opentelemetry.trace import SpanKind
 from mutiroes.infra import tracing
 from mutiroes.infra.broker import get_broker
 from mutiroes.notifications.models import OutboxMessage
+from tests.servers._process import LOOPBACK
 from tests.system.support import poll
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
@@ -123,6 +128,77 @@ def test_a_request_without_traceparent_starts_its_own_trace(spans, api_client, u
     assert request.parent is None
     [row] = OutboxMessage.objects.all()
     assert row.trace_context["traceparent"].startswith(f"00-{format(request.context.trace_id, '032x')}-")
+
+
+class _OtlpReceiver(ThreadingHTTPServer):
+    """What a collector's OTLP/HTTP receiver does, for the test: decode each export and keep its spans."""
+
+    def __init__(self) -> None:
+        super().__init__((LOOPBACK, 0), _OtlpHandler)
+        self.spans: list[tuple[str, object]] = []  # (service.name, protobuf span)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.server_address[1]}"
+
+
+class _OtlpHandler(BaseHTTPRequestHandler):
+    server: _OtlpReceiver
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+            ExportTraceServiceResponse,
+        )
+
+        export = ExportTraceServiceRequest.FromString(self.rfile.read(int(self.headers["Content-Length"])))
+        for resource_spans in export.resource_spans:
+            attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            for scope in resource_spans.scope_spans:
+                self.server.spans += [(attributes.get("service.name", ""), span) for span in scope.spans]
+        body = ExportTraceServiceResponse().SerializeToString()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def otlp_receiver() -> Iterator[_OtlpReceiver]:
+    receiver = _OtlpReceiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def test_a_worker_process_continues_the_trace_and_exports_it_over_otlp(
+    spans, api_client, user_factory, event_factory, redis_server, redis_broker, smtp_server, workers, otlp_receiver
+):
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    workers.start(redis_url=redis_server.url(), smtp_port=smtp_server.port, extra_env=otel)
+    event = event_factory(max_participants=10)
+
+    response = api_client.post(
+        f"/api/v1/events/{event.pk}/join", user=user_factory(),
+        headers={"traceparent": f"00-{TRACE_ID}-{GATEWAY_PARENT}-01"},
+    )  # fmt: skip
+
+    assert response.status_code == 201, response.content
+    poll(lambda: any(s.name == "smtp send" for _, s in otlp_receiver.spans), timeout_s=30, what="the worker's spans")
+    [relay] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.PRODUCER]
+    exported = {
+        span.span_id: (service, span) for service, span in otlp_receiver.spans if span.trace_id.hex() == TRACE_ID
+    }
+    [(service, actor)] = [(sv, s) for sv, s in exported.values() if s.name == "send_event_notification_email process"]
+    assert service == "mutiroes-worker" and actor.parent_span_id == relay.context.span_id.to_bytes(8, "big")
+    [(_, smtp)] = [(sv, s) for sv, s in exported.values() if s.name == "smtp send"]
+    assert smtp.parent_span_id == actor.span_id
+    assert any(s.parent_span_id == actor.span_id and s.name != "smtp send" for _, s in exported.values()), "no query"
 
 
 def _descends(span: ReadableSpan, ancestor: ReadableSpan, by_id: dict[int, ReadableSpan]) -> bool:
