@@ -6,6 +6,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from mutiroes.certificates import codes
 from mutiroes.certificates.hours import duration_hours
@@ -83,7 +85,7 @@ def test_an_adjustment_is_recorded_and_shows_in_the_certificate_and_the_stats(
     # The first certificate stated 3 hours: it now reads as revoked (replaced), the new one as valid.
     old, new = Certificate.objects.order_by("id")
     assert old.revocation == Certificate.Revocation.REPLACED and new.revoked_at is None and new.hours == Decimal("4.5")
-    listed = api_client.get(f"/api/v1/events/{event.pk}/hours", user=organiser).json()
+    listed = api_client.get(f"/api/v1/events/{event.pk}/hours", user=organiser).json()["items"]
     assert [(r["participation_id"], r["hours"]) for r in listed] == [(attended.pk, "4.50")]
 
 
@@ -116,3 +118,22 @@ def test_without_a_check_in_there_are_no_hours(api_client, past_event, attend, v
     assert Decimal(api_client.get("/api/v1/users/me/stats", user=volunteer).json()["hours_volunteered"]) == 0
     listed = api_client.get("/api/v1/users/me/certificates", user=volunteer).json()
     assert listed["items"] == []
+
+
+@pytest.mark.django_db
+def test_the_organisers_list_costs_the_same_queries_for_any_number_of_participants(
+    api_client, attended, attend, organiser, user_factory
+):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = api_client.get(f"/api/v1/events/{attended.event_id}/hours", user=organiser)
+        assert response.status_code == 200
+        return len(captured)
+
+    api_client.get(f"/api/v1/events/{attended.event_id}/hours", user=organiser)  # warm the token's user lookup
+    few = queries()
+    for _ in range(8):
+        attend(attended.event, user_factory(), checked_in=True)
+    listed = api_client.get(f"/api/v1/events/{attended.event_id}/hours", user=organiser).json()
+    assert len(listed["items"]) == 9 and all(row["hours"] == "3.00" for row in listed["items"])
+    assert queries() == few

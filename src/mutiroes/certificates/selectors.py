@@ -55,28 +55,41 @@ def hours_by_user(*, user_ids: Iterable[int]) -> dict[int, Decimal]:
     return dict(totals)
 
 
-def event_hours_list(*, event: Event) -> list[Participation]:
-    """The organiser's view: every confirmed participant with their hours, adjustments and certificate state."""
-    rows = list(
+def event_hours_list(*, event: Event) -> QuerySet[Participation]:
+    """The organiser's view: every confirmed participant (a page of them goes to with_hours)."""
+    return (
         Participation.objects.filter(event=event, status=Participation.Status.CONFIRMED)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "id")
     )
-    credited = {p.pk: p for p in credited_participations().filter(event=event)}
+
+
+def _latest_certificates(participations: list[Participation]) -> dict[tuple[int, int | None], Certificate]:
+    """The latest certificate (valid or revoked) of each (event, user) among the participations, in one query."""
+    wanted = Certificate.objects.filter(
+        event_id__in={p.event_id for p in participations}, user_id__in={p.user_id for p in participations}
+    )
+    return {(c.event_id, c.user_id): c for c in wanted.order_by("issued_at", "id")}  # later rows win
+
+
+def with_hours(rows: list[Participation]) -> list[Participation]:
+    """Hours in force, recorded adjustments and the latest certificate of each row, in three queries per page."""
+    ids = [row.pk for row in rows]
+    credited = {p.pk: p for p in credited_participations().filter(pk__in=ids)}
     adjustments = defaultdict(list)
-    for adjustment in HoursAdjustment.objects.filter(participation__event=event).select_related("adjusted_by"):
+    for adjustment in HoursAdjustment.objects.filter(participation__in=ids).select_related("adjusted_by"):
         adjustments[adjustment.participation_id].append(adjustment)
-    certificates = {c.user_id: c for c in Certificate.objects.filter(event=event).order_by("issued_at", "id")}
+    latest = _latest_certificates(rows)
     for row in rows:
         row.hours = participation_hours(credited[row.pk]) if row.pk in credited else Decimal("0.00")
         row.adjustments = adjustments[row.pk]
-        row.certificate = certificate_state(certificates.get(row.user_id))  # the latest issued, revoked or not
+        row.certificate = certificate_state(latest.get((row.event_id, row.user_id)))  # revoked or not
     return rows
 
 
 def event_hours_row(*, event_id: int, participation_id: int) -> Participation:
-    event = Event.objects.get(pk=event_id)
-    return next(row for row in event_hours_list(event=event) if row.pk == participation_id)
+    (row,) = with_hours(list(event_hours_list(event=Event.objects.get(pk=event_id)).filter(pk=participation_id)))
+    return row
 
 
 def certificate_state(certificate: Certificate | None) -> dict[str, object] | None:
@@ -104,12 +117,7 @@ def user_certificate_list(*, user: User, event_id: int | None = None, year: int 
 
 def with_certificates(participations: list[Participation]) -> list[dict[str, object]]:
     """Hours, the latest certificate and whether it can be downloaded, for a page of user_certificate_list."""
-    latest: dict[tuple[int, int | None], Certificate] = {}
-    wanted = Certificate.objects.filter(
-        user_id__in={p.user_id for p in participations}, event_id__in=[p.event_id for p in participations]
-    )
-    for certificate in wanted.order_by("issued_at", "id"):
-        latest[(certificate.event_id, certificate.user_id)] = certificate
+    latest = _latest_certificates(participations)
     now, items = clock.now(), []
     for p in participations:
         hours, event = participation_hours(p), p.event

@@ -2550,6 +2550,26 @@ export interface components {
             /** @description the latest certificate issued, if any */
             certificate: components["schemas"]["CertificateStateOut"] | null;
         };
+        /** ParticipantHoursPage */
+        ParticipantHoursPage: {
+            /** Items */
+            items: components["schemas"]["ParticipantHoursOut"][];
+            /**
+             * Count
+             * @description the number of results, exact up to 1000; see count_is_exact
+             */
+            count: number;
+            /**
+             * Count Is Exact
+             * @description false when there are more than 1000 results: count is then a floor
+             */
+            count_is_exact: boolean;
+            /**
+             * Has More
+             * @description whether a next page has results
+             */
+            has_more: boolean;
+        };
         /** HoursAdjustIn */
         HoursAdjustIn: {
             /**
@@ -7747,7 +7767,10 @@ export interface operations {
     };
     listEventHours: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
             header?: never;
             path: {
                 event_id: number;
@@ -7763,7 +7786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ParticipantHoursOut"][];
+                    "application/json": components["schemas"]["ParticipantHoursPage"];
                 };
             };
             /** @description Malformed URL: NUL characters in the path or query string */

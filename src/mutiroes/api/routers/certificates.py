@@ -13,6 +13,7 @@ from mutiroes.api.schemas.certificates import (
     HoursAdjustIn,
     MyCertificatePage,
     ParticipantHoursOut,
+    ParticipantHoursPage,
     RevokeIn,
 )
 from mutiroes.api.schemas.common import Error, Id
@@ -70,11 +71,12 @@ def verify_certificate(request: HttpRequest, code: str) -> dict:
     return selectors.certificate_public_facts(certificate, url=pdf.verification_url(certificate.code))
 
 
-@router.get("/events/{event_id}/hours", response={200: list[ParticipantHoursOut], **WRITE}, auth=jwt)
-def list_event_hours(request: HttpRequest, event_id: Path[Id]) -> list:
+@router.get("/events/{event_id}/hours", response={200: ParticipantHoursPage, **WRITE}, auth=jwt)
+def list_event_hours(request: HttpRequest, event_id: Path[Id], page: Query[PageParams]) -> dict:
     """The organiser's view: each confirmed participant's hours, adjustments and certificate state."""
     event = event_selectors.event_get_managed(event_id=event_id, user=request.auth)
-    return selectors.event_hours_list(event=event)
+    result = paginate(selectors.event_hours_list(event=event), page)
+    return result | {"items": selectors.with_hours(result["items"])}
 
 
 @router.put(

@@ -97,3 +97,7 @@ class CertificateVerificationOut(Schema):
 
 class MyCertificatePage(Page[MyCertificateOut]):
     pass
+
+
+class ParticipantHoursPage(Page[ParticipantHoursOut]):
+    pass

@@ -30,14 +30,14 @@ export function HoursSection({ eventId }: { eventId: number }) {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
 
   const fetchRows = useCallback(
-    () => api.GET("/api/v1/events/{event_id}/hours", { params: { path: { event_id: eventId } } }),
+    () => api.GET("/api/v1/events/{event_id}/hours", { params: { path: { event_id: eventId }, query: { page_size: 100 } } }),
     [api, eventId],
   );
-  const load = async () => setRows((await fetchRows()).data ?? []);
+  const load = async () => setRows((await fetchRows()).data?.items ?? []);
 
   useEffect(() => {
     let live = true;
-    void fetchRows().then(({ data }) => live && setRows(data ?? []));
+    void fetchRows().then(({ data }) => live && setRows(data?.items ?? []));
     return () => {
       live = false;
     };
