@@ -52,12 +52,14 @@ def _start_embedded_worker() -> None:
 
     import mutiroes.actors  # noqa: F401 - declares the actors on the broker
     from mutiroes.actors.ledger import install_run_ledger
+    from mutiroes.actors.metrics import install_worker_metrics
     from mutiroes.actors.relay import install_outbox_completion
     from mutiroes.infra.broker import get_broker
     from mutiroes.notifications.outbox import RelayLoop
 
     install_run_ledger(get_broker())
     install_outbox_completion(get_broker())
+    install_worker_metrics(get_broker())  # the in-process worker's jobs show in the dev server's /metrics
     Worker(get_broker(), worker_threads=2).start()
     RelayLoop().start()
 
