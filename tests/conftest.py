@@ -18,6 +18,7 @@ from django.test import Client
 
 from mutiroes.core import clock
 from tests import factories
+from tests.plugins.spans import _provider, spans  # noqa: F401 - the traces' fixtures, for every package
 from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
 from tests.servers.smtp import SmtpSink

@@ -43,6 +43,20 @@ def runner(leader: SwitchLeader | None = None, tz: ZoneInfo = SAO_PAULO) -> Runn
 
 
 @pytest.mark.django_db
+def test_a_fired_run_starts_a_trace_that_its_message_carries_to_the_actor(stub_broker, spans):
+    run = runner().tick(CLEANUP, now=at(2026, 11, 29, 2, 0, 0))
+
+    [dispatch] = [s for s in spans.get_finished_spans() if s.name == f"{CLEANUP} dispatch"]
+    assert dispatch.parent is None and dispatch.attributes["scheduler.run"] == run.pk
+    [message] = queued(stub_broker, "maintenance")
+    trace_id, parent_id = message.options["trace_context"]["traceparent"].split("-")[1:3]
+    assert (trace_id, parent_id) == (
+        format(dispatch.context.trace_id, "032x"),
+        format(dispatch.context.span_id, "016x"),
+    )
+
+
+@pytest.mark.django_db
 def test_a_fire_claims_the_period_and_enqueues_one_message_carrying_the_run(stub_broker):
     run = runner().tick(CLEANUP, now=at(2026, 11, 29, 2, 0, 0))
 

@@ -91,8 +91,8 @@ def schedulers(redis_server, tmp_path):
     }
     started: list[Scheduler] = []
 
-    def start(name: str, *args: str) -> Scheduler:
-        scheduler = Scheduler(name, env, tmp_path, *args)
+    def start(name: str, *args: str, extra_env: dict[str, str] | None = None) -> Scheduler:
+        scheduler = Scheduler(name, {**env, **(extra_env or {})}, tmp_path, *args)
         started.append(scheduler)
         return scheduler
 
@@ -227,3 +227,14 @@ def test_metrics_show_one_leader_the_ledger_and_a_takeover(schedulers):
     wait_for(lambda: value(scraped().get(standby, ""), "mutiroes_scheduler_leader") == 1, timeout_s=4 * TTL_S,
              what="the standby's metrics to show it leads")  # fmt: skip
     assert value(scraped()[standby], "mutiroes_scheduler_leader_changes_total") == 1
+
+
+def test_a_scheduler_process_logs_json_lines_naming_the_job(schedulers):
+    scheduler = schedulers("json", extra_env={"LOG_FORMAT": "json"})  # alone, it becomes the leader and fires
+    wait_for(lambda: len(runs()) >= 1, timeout_s=30, what="a run")
+    time.sleep(0.5)
+    lines = [line for line in scheduler.log().splitlines() if line.strip()]
+
+    records = [json.loads(line) for line in lines]  # every line one JSON object (a plain line fails here)
+    assert all({"timestamp", "level", "logger", "message", "job"} <= r.keys() for r in records)
+    assert any(r["job"] == JOB and "enqueued" in r["message"] for r in records), lines[-10:]

@@ -13,13 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dramatiq
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
-from mutiroes.infra import tracing
 from mutiroes.infra.broker import get_broker
 from mutiroes.notifications.models import OutboxMessage
 from tests.servers._process import LOOPBACK
@@ -29,39 +25,6 @@ pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 GATEWAY_PARENT = "00f067aa0ba902b7"
-
-
-class _Gate(SpanProcessor):
-    """The process's tracer provider can be set once: spans reach the exporter only while a test holds the gate."""
-
-    def __init__(self, inner: SpanProcessor) -> None:
-        self.inner, self.open = inner, False
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if self.open:
-            self.inner.on_end(span)
-
-
-@pytest.fixture(scope="session")
-def _provider() -> tuple[TracerProvider, _Gate, InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    gate = _Gate(SimpleSpanProcessor(exporter))
-    provider = TracerProvider(sampler=tracing.sampler())
-    provider.add_span_processor(gate)
-    trace.set_tracer_provider(provider)
-    return provider, gate, exporter
-
-
-@pytest.fixture
-def spans(_provider) -> Iterator[InMemorySpanExporter]:
-    provider, gate, exporter = _provider
-    tracing.instrument(provider)
-    exporter.clear()
-    gate.open = True
-    yield exporter
-    gate.open = False
-    tracing.uninstrument()
-    exporter.clear()
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import dramatiq
 from django.conf import settings
+from opentelemetry.trace import SpanKind
 
 from mutiroes.core import clock
-from mutiroes.infra import logs, metrics
+from mutiroes.infra import logs, metrics, tracing
 from mutiroes.infra.broker import enqueue as broker_enqueue
 from mutiroes.scheduler import ledger
 from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
@@ -28,6 +29,13 @@ ENQUEUE_TRIES = 3
 
 def dispatch(run: JobRun, *, job: Job, fire_time: datetime, now: datetime, tries: int = ENQUEUE_TRIES) -> JobRun:
     """Hand a claimed run's message(s) to the broker; on failure the run is marked failed for the re-drive."""
+    # The start of the run's trace: the messages carry it (infra.worker_middleware.Tracing) to their actors.
+    attributes = {"scheduler.run": run.pk, "scheduler.period": run.period, "scheduler.trigger": run.trigger}
+    with logs.bound(job=run.job), tracing.span(f"{run.job} dispatch", kind=SpanKind.PRODUCER, attributes=attributes):
+        return _dispatch(run, job=job, fire_time=fire_time, now=now, tries=tries)
+
+
+def _dispatch(run: JobRun, *, job: Job, fire_time: datetime, now: datetime, tries: int) -> JobRun:
     try:
         kwargs_list = [run.kwargs] if job.tracked else job.messages(fire_time, now)
         # The worker-side ledger middleware reports the state of tracked runs by this option.
