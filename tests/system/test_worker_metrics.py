@@ -3,8 +3,10 @@ a poison message retried then dead-lettered, queue and outbox figures read from 
 
 import dramatiq
 import pytest
+from django.utils import timezone
 
 from mutiroes.notifications import jobs
+from mutiroes.notifications.models import OutboxMessage
 from tests.metrics.support import label_values, scrape, value
 from tests.servers._process import free_port
 from tests.system.support import dead_letters, poll
@@ -47,6 +49,10 @@ def test_a_join_shows_as_a_done_job_and_a_sent_email(
     assert value(text, "mutiroes_messages_in_progress") == 0
     assert value(text, "mutiroes_outbox_backlog") == 0
     assert value(text, "mutiroes_outbox_oldest_age_seconds") == 0
+    _metrics_when(url, lambda t: value(t, "mutiroes_outbox_in_flight") == 0, what="the join's row done")
+    # A row the broker took but whose job never finished (lost in a failover) counts as in flight.
+    OutboxMessage.objects.create(actor_name=EMAIL_ACTOR, queue_name="emails", relayed_at=timezone.now())
+    _metrics_when(url, lambda t: value(t, "mutiroes_outbox_in_flight") == 1, what="one row in flight")
     for gauge in ("mutiroes_queue_depth", "mutiroes_queue_delayed", "mutiroes_queue_dead_letters"):
         assert "emails" in label_values(text, gauge, "queue"), gauge
 

@@ -94,7 +94,7 @@ class BrokerCollector(Collector):
 
 
 class OutboxCollector(Collector):
-    """Rows waiting for the relay, and the age of the oldest (0 when none waits)."""
+    """Rows waiting for the relay, the age of the oldest (0 when none waits), and rows relayed but not done."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db import close_old_connections
@@ -104,7 +104,7 @@ class OutboxCollector(Collector):
 
         try:
             close_old_connections()
-            rows, oldest = outbox_backlog()
+            rows, oldest, in_flight = outbox_backlog()
         except Exception as exc:  # noqa: BLE001 - the database down shows as missing series
             logger.warning("outbox backlog not collected: %s", exc)
             return
@@ -112,6 +112,9 @@ class OutboxCollector(Collector):
         yield GaugeMetricFamily("mutiroes_outbox_backlog", "Outbox rows waiting for the relay", value=rows)
         yield GaugeMetricFamily(
             "mutiroes_outbox_oldest_age_seconds", "Age of the oldest outbox row waiting for the relay", value=age_s
+        )
+        yield GaugeMetricFamily(
+            "mutiroes_outbox_in_flight", "Outbox rows relayed whose job has not finished yet", value=in_flight
         )
 
 

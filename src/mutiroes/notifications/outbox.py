@@ -132,10 +132,12 @@ def relay_pending(*, limit: int = RELAY_BATCH) -> int:
     return sent
 
 
-def outbox_backlog() -> tuple[int, datetime | None]:
-    """How many rows wait for the relay, and when the oldest was written (None when none waits)."""
+def outbox_backlog() -> tuple[int, datetime | None, int]:
+    """Rows waiting for the relay, when the oldest was written (None when none waits), and rows relayed whose
+    job has not finished yet (both counts use the table's partial indexes)."""
     waiting = OutboxMessage.objects.filter(relayed_at=None).aggregate(rows=Count("id"), oldest=Min("created_at"))
-    return waiting["rows"], waiting["oldest"]
+    in_flight = OutboxMessage.objects.filter(relayed_at__isnull=False, done_at=None).count()
+    return waiting["rows"], waiting["oldest"], in_flight
 
 
 def outbox_done(*, row_id: int) -> None:
