@@ -48,6 +48,7 @@ export default defineConfig({
         ACCESS_TOKEN_SECONDS: "10",
         // All journeys sign in from one address; the throttle itself is tested in the Python suite.
         LOGIN_THROTTLE: "1000/m",
+        REGISTER_THROTTLE: "1000/m",
         // Links in e-mails (password reset) lead to this web app.
         PUBLIC_WEB_URL: `http://127.0.0.1:${WEB_PORT}`,
       },

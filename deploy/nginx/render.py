@@ -60,6 +60,11 @@ class GatewayConfig:
     # False renders the public listener without its per-address rate and connection limits (limit_req,
     # limit_conn): for benchmarks, where one address makes every request. Never for a public deployment.
     limits: bool = True
+    # A TLS listener beside the plain one: "host:port" with the PEM certificate (chain) and its key. HSTS is sent
+    # only on it. None: plain HTTP only (a TLS-terminating proxy in front, or a test setup).
+    tls_listen: str | None = None
+    tls_certificate: Path | None = None
+    tls_certificate_key: Path | None = None
 
     @property
     def log_dir(self) -> Path:
@@ -92,6 +97,7 @@ class GatewayConfig:
         )
         return {
             "MUTIROES_GATEWAY_LISTEN": self.listen,
+            "MUTIROES_TLS_LISTEN": self.tls_lines(),
             "MUTIROES_BACKEND_SERVERS": servers,
             "MUTIROES_WEB_SERVERS": web,
             "MUTIROES_INTERNAL_SERVER": internal_server(self.internal_listen),
@@ -104,6 +110,18 @@ class GatewayConfig:
             "MUTIROES_NGINX_TEMP_DIR": str(self.runtime_dir / "temp"),
             "MUTIROES_NGINX_WORKER_PROCESSES": self.worker_processes,
         }
+
+    def tls_lines(self) -> str:
+        if self.tls_listen is None:
+            return "# (no TLS listener: plain HTTP only)"
+        if self.tls_certificate is None or self.tls_certificate_key is None:
+            raise ValueError("a TLS listener needs tls_certificate and tls_certificate_key")
+        return (
+            f"listen {self.tls_listen} ssl default_server;\n"
+            f"    ssl_certificate {self.tls_certificate};\n"
+            f"    ssl_certificate_key {self.tls_certificate_key};\n"
+            "    ssl_protocols TLSv1.2 TLSv1.3;"
+        )
 
 
 def internal_server(listen: str | None) -> str:
@@ -237,6 +255,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--workers", default="auto", help="nginx worker_processes")
     parser.add_argument("--web", action="append", default=[], help="host:port of a web app replica (repeat)")
     parser.add_argument("--internal-listen", help="host:port where the web replicas reach the API, unlimited")
+    parser.add_argument("--tls-listen", help="host:port of a TLS listener (with --tls-certificate and --tls-key)")
+    parser.add_argument("--tls-certificate", type=Path, help="PEM certificate chain for --tls-listen")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-listen")
     parser.add_argument("--no-limits", action="store_true", help="no per-address limits (benchmarks only)")
     parser.add_argument("--check", action="store_true", help="run nginx -t on the result")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -244,7 +265,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         listen=args.listen, backends=args.backend, dashboard=args.dashboard, static_root=args.static_root,
         media_root=args.media_root, runtime_dir=args.runtime_dir, cors_origins=args.cors_origin,
         worker_processes=args.workers, web=args.web, internal_listen=args.internal_listen,
-        limits=not args.no_limits,
+        limits=not args.no_limits, tls_listen=args.tls_listen, tls_certificate=args.tls_certificate,
+        tls_certificate_key=args.tls_key,
     )  # fmt: skip
     conf = render(config, args.out)
     print(shlex.join(command(conf, config)))

@@ -44,7 +44,17 @@ def _dev(argv: list[str]) -> None:
     if settings.EMBEDDED:
         print(f"E-mails  {settings.EMAIL_FILE_PATH}")
     print()
+    _hide_server_version()
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
+
+
+def _hide_server_version() -> None:
+    """The development server's Server header says "WSGIServer/0.2 CPython/3.11.x": no versions to the world."""
+    from django.core.servers import basehttp
+
+    basehttp.ServerHandler.server_software = "mutiroes"
+    basehttp.WSGIRequestHandler.server_version = "mutiroes"
+    basehttp.WSGIRequestHandler.sys_version = ""
 
 
 def _start_embedded_worker() -> None:

@@ -27,7 +27,8 @@ REPLICAS = 3
 OPERATOR_TOKEN = "operador-do-gateway-" + "x" * 32  # the replicas' HEALTH_TOKEN
 # Variables of the test process the replicas must not inherit (each is set below, or must stay unset).
 _DROPPED = {"REDIS_SENTINELS", "REDIS_URL", "CACHE_URL", "BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
-            "LOGIN_THROTTLE", "DB_STATEMENT_TIMEOUT_MS", "HEALTH_TOKEN"}  # fmt: skip
+            "LOGIN_THROTTLE", "DB_STATEMENT_TIMEOUT_MS", "HEALTH_TOKEN",
+            "HSTS_SECONDS", "COOKIE_SECURE"}  # fmt: skip
 
 
 @dataclass
@@ -66,6 +67,7 @@ def _backend_env(*, redis: RedisServer, data_dir: Path, media_root: Path, static
         NINJA_NUM_PROXIES="1",
         LOGIN_THROTTLE="5/m",
         HEALTH_TOKEN=OPERATOR_TOKEN,
+        HSTS_SECONDS="600",  # the app's own copy, which the gateway replaces by its one-year header on TLS
         CORS_ALLOWED_ORIGINS=ALLOWED_ORIGIN,
         MEDIA_ROOT=str(media_root),
         STATIC_ROOT=str(static_root),

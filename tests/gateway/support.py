@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -72,15 +73,23 @@ def request(
     json_body: Any = None,
     token: str | None = None,
     timeout_s: float = 20,
+    tls_ca: Path | None = None,
 ) -> Reply:
-    """One request on a new connection from `source` (any 127.0.0.0/8 address). Raises OSError if none came back."""
+    """One request on a new connection from `source` (any 127.0.0.0/8 address). Raises OSError if none came back.
+
+    With `tls_ca`, over TLS, trusting that certificate (the gateway's self-signed one)."""
     all_headers = dict(headers or {})
     if token:
         all_headers["Authorization"] = f"Bearer {token}"
     if json_body is not None:
         body = json.dumps(json_body).encode()
         all_headers.setdefault("Content-Type", "application/json")
-    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout_s, source_address=(source, 0))
+    conn = (
+        http.client.HTTPSConnection(LOOPBACK, port, timeout=timeout_s, source_address=(source, 0),
+                                    context=ssl.create_default_context(cafile=str(tls_ca)))
+        if tls_ca
+        else http.client.HTTPConnection(LOOPBACK, port, timeout=timeout_s, source_address=(source, 0))
+    )  # fmt: skip
     try:
         conn.request(method, path, body=body, headers=all_headers)
         response = conn.getresponse()
@@ -199,8 +208,10 @@ class Gateway(Supervised):
     """nginx with the configuration rendered from deploy/nginx, in the foreground."""
 
     def __init__(self, *, base_dir: Path, backends: list[str], dashboard: str, static_root: Path, media_root: Path,
-                 name: str = "nginx", web: list[str] | None = None, limits: bool = True) -> None:  # fmt: skip
+                 name: str = "nginx", web: list[str] | None = None, limits: bool = True,
+                 tls: tuple[Path, Path] | None = None) -> None:  # fmt: skip
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
         # With web replicas, an internal listener too: where they reach the API (server-side rendering).
         self.internal_port = free_port() if web else None
         self.config = GatewayConfig(
@@ -208,6 +219,8 @@ class Gateway(Supervised):
             media_root=media_root, runtime_dir=base_dir / f"{name}-run", cors_origins=[ALLOWED_ORIGIN],
             worker_processes="1", web=web or [],
             internal_listen=f"{LOOPBACK}:{self.internal_port}" if self.internal_port else None, limits=limits,
+            tls_listen=f"{LOOPBACK}:{self.tls_port}" if tls else None, tls_certificate=tls[0] if tls else None,
+            tls_certificate_key=tls[1] if tls else None,
         )  # fmt: skip
         self.conf = render(self.config, base_dir / f"{name}-conf")
         checked = check(self.conf, self.config)
@@ -286,3 +299,14 @@ def wait_for(check: Any, *, timeout_s: float, what: str, interval_s: float = 0.1
             return last
         time.sleep(interval_s)
     raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what} (last: {last!r})")
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (valid one day) and its key, made with the openssl command."""
+    certificate, key = directory / "gateway.crt", directory / "gateway.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={LOOPBACK}",
+         "-addext", f"subjectAltName=IP:{LOOPBACK}", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return certificate, key

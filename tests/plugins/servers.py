@@ -33,6 +33,7 @@ DATA_DIR_PREFIX = "mutiroes-test"
 ENV_DEFAULTS = {
     "PASSWORD_HASHERS": "django.contrib.auth.hashers.MD5PasswordHasher",
     "LOGIN_THROTTLE": "1000/m",
+    "REGISTER_THROTTLE": "1000/m",
     # The 100k-row fixtures of the scale tests run on a shared 2-core machine; fault tests set their own.
     "DB_STATEMENT_TIMEOUT_MS": "120000",
 }

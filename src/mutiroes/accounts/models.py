@@ -1,9 +1,11 @@
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
+from mutiroes.accounts.usernames import username_skeleton
 from mutiroes.core.models import TimeStampedModel
 
 UF_CHOICES = [
@@ -51,6 +53,9 @@ class User(AbstractUser):
     # Tokens carry the version they were issued under ("ver"); a password change or reset bumps it, which
     # signs the account out everywhere at once (refresh and access tokens alike).
     token_version = models.PositiveIntegerField(default=0)
+    # What the username looks like (accounts/usernames.py): unique, so no look-alike of a taken name gets in.
+    # NULL for the rare older names that already looked like an earlier one.
+    username_skeleton = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - NULLs are distinct
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -59,7 +64,24 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             # Logins match usernames case-insensitively too, so "Maria" and "maria" are one account.
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(fields=["username_skeleton"], name="user_username_skeleton_unique"),
         ]
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> "User":
+        user = super().from_db(db, field_names, values)
+        user._loaded_username = user.__dict__.get("username")
+        return user
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every path that names an account (registration, the admin, the placeholder) keeps the skeleton current;
+        # an unchanged name keeps its stored one (NULL included).
+        if self._state.adding or self.username != getattr(self, "_loaded_username", None):
+            self.username_skeleton = username_skeleton(self.username) if self.username else None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "username_skeleton"}
+        super().save(*args, **kwargs)
+        self._loaded_username = self.username
 
 
 class Profile(TimeStampedModel):

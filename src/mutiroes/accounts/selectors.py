@@ -1,13 +1,15 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from mutiroes.accounts.models import Badge, NotificationKind, NotificationSettings, User, UserBadge
+from mutiroes.accounts.usernames import username_normalize
 from mutiroes.core.exceptions import NotFound
 from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event, Participation
 
 
 def user_get_by_login(*, login: str) -> User | None:
-    """The account a login names: its username, or its e-mail (case-insensitive)."""
+    """The account a login names: its username (as stored, in NFKC), or its e-mail (case-insensitive)."""
+    login = username_normalize(login)
     return User.objects.filter(Q(username__iexact=login) | Q(email__iexact=login), is_active=True).first()
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from typing import Any
 
@@ -14,9 +15,12 @@ from mutiroes.accounts.models import (
     Profile,
     User,
 )
+from mutiroes.accounts.usernames import username_normalize, username_skeleton
 from mutiroes.core.exceptions import Conflict, ValidationFailed
 from mutiroes.infra import metrics
 
+USERNAME_PATTERN = re.compile(r"[\w.@+-]+")
+USERNAME_MAX_LENGTH = 150
 PROFILE_FIELDS = {"birth_date", "phone", "city", "state", "bio", "interests", "is_public", "show_city", "show_stats"}
 USER_FIELDS = {"first_name", "last_name"}
 
@@ -31,8 +35,15 @@ def user_register(
     birth_date: date | None = None,
 ) -> User:
     email = email.strip()
+    username = username_normalize(username)
+    if not USERNAME_PATTERN.fullmatch(username) or len(username) > USERNAME_MAX_LENGTH:
+        # NFKC can turn an accepted character into others ("¼" into "1⁄4") or lengthen the name.
+        raise ValidationFailed("invalid username", username=["letras, números e . @ + - _ (até 150)"])
     if username.lower() == PLACEHOLDER_USERNAME or User.objects.filter(username__iexact=username).exists():
         raise Conflict("username already taken", code="username_taken", field="username")
+    skeleton = username_skeleton(username)
+    if skeleton == username_skeleton(PLACEHOLDER_USERNAME) or User.objects.filter(username_skeleton=skeleton).exists():
+        raise Conflict("username too similar to one already taken", code="username_confusable", field="username")
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("e-mail already registered", code="email_taken", field="email")
     candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)

@@ -42,6 +42,13 @@ class CertificateLookupThrottle(LoginAddressThrottle):
     setting = "CERTIFICATE_LOOKUP_THROTTLE"
 
 
+class RegisterAddressThrottle(LoginAddressThrottle):
+    """Accounts created from one address (REGISTER_THROTTLE): every attempt counts, taken names included."""
+
+    scope = "register_address"
+    setting = "REGISTER_THROTTLE"
+
+
 class PasswordConfirmThrottle(_SettingsRateThrottle):
     """Guessing the password with a stolen access token is throttled like signing in, per account."""
 

@@ -232,8 +232,20 @@ PASSWORD_RESET_TIMEOUT = int(_env("PASSWORD_RESET_TIMEOUT_S", "3600") or 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Distributed mode is served to the internet: the session and CSRF cookies (admin, dashboard) are Secure, so a
+# browser never sends them over plain HTTP (COOKIE_SECURE=false only for a plain-HTTP test setup; the web app reads
+# the same variable for its refresh cookie). On requests that came over TLS (as the gateway says, below) HSTS is sent.
+COOKIE_SECURE = _env_bool("COOKIE_SECURE", not EMBEDDED)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(_env("HSTS_SECONDS", "0" if EMBEDDED else "31536000") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
 # Behind the gateway the client address is the one nginx appends (one proxy hop).
 NINJA_NUM_PROXIES = int(_env("NINJA_NUM_PROXIES", "0" if EMBEDDED else "1") or 0)
+if NINJA_NUM_PROXIES:
+    # The gateway always overwrites X-Forwarded-Proto with the scheme the client used; without one, nobody is
+    # trusted to say the request came over TLS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 NINJA_PAGINATION_MAX_LIMIT = 100
 PAGE_SIZE_MAX = 100
@@ -260,6 +272,8 @@ NINJA_JWT = {
 LOGIN_THROTTLE = _env("LOGIN_THROTTLE", "5/m")
 # Bearer token that shows /health's detail to operators and monitoring (staff users' tokens do too); unset: staff only.
 HEALTH_TOKEN = _env("HEALTH_TOKEN", "") or ""
+# New accounts per client address (every attempt counts): a school registering a class at once stays under it.
+REGISTER_THROTTLE = _env("REGISTER_THROTTLE", "30/h")
 # Wrong check-in codes per person and event: against 8 hex characters, guessing is hopeless at this rate.
 CHECK_IN_CODE_THROTTLE = _env("CHECK_IN_CODE_THROTTLE", "5/h")
 # Public certificate verification (GET /api/v1/certificates/{code}), per address.

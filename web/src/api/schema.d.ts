@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create an account; sign in with POST /auth/token afterwards.
+         * @description Throttled per address (REGISTER_THROTTLE). The username is stored in NFKC; one that looks like a name
+         *     already taken (Unicode's confusable skeleton) is a 409 `username_confusable`.
          */
         post: operations["register"];
         delete?: never;
@@ -2770,6 +2771,15 @@ export interface operations {
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -9,13 +9,18 @@ function isLocal(request: NextRequest): boolean {
   return /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(host);
 }
 
+/** COOKIE_SECURE as the API reads it: 1, true, yes or on. */
+function flag(value: string): boolean {
+  return ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
+}
+
 /** Secure outside localhost (or always, with COOKIE_SECURE=1, behind a TLS-terminating gateway). */
 export function setRefreshCookie(request: NextRequest, response: NextResponse, refresh: string): void {
   const forced = process.env.COOKIE_SECURE;
   response.cookies.set(REFRESH_COOKIE, refresh, {
     httpOnly: true,
     sameSite: "lax",
-    secure: forced === undefined ? !isLocal(request) : forced === "1",
+    secure: forced === undefined ? !isLocal(request) : flag(forced),
     path: "/session",
     maxAge: SEVEN_DAYS_S,
   });

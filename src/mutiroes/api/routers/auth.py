@@ -22,14 +22,22 @@ from mutiroes.api.schemas.accounts import (
 )
 from mutiroes.api.schemas.common import Error
 from mutiroes.api.serializers import me_out
-from mutiroes.api.throttles import LoginAddressThrottle, PasswordConfirmThrottle, client_address
+from mutiroes.api.throttles import (
+    LoginAddressThrottle,
+    PasswordConfirmThrottle,
+    RegisterAddressThrottle,
+    client_address,
+)
 
 router = Router(tags=["auth"])
 
 
-@router.post("/register", response={201: MeOut, 409: Error, 422: Error}, auth=None)
+@router.post(
+    "/register", response={201: MeOut, 409: Error, 422: Error, 429: Error}, auth=None,
+    throttle=[RegisterAddressThrottle()],
+)  # fmt: skip
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
-    """Create an account; sign in with POST /auth/token afterwards."""
+    """Create an account (throttled per address; a look-alike of a taken username is 409); then POST /auth/token."""
     user = services.user_register(**payload.model_dump())
     return Status(201, me_out(user))
 

@@ -6,7 +6,7 @@ from ninja import Schema
 from pydantic import EmailStr, Field, field_validator
 
 from mutiroes.accounts.models import REMINDER_LEAD_HOURS_MAX, REMINDER_LEAD_HOURS_MIN, Criterion, NotificationKind
-from mutiroes.api.schemas.common import DecimalOut, InSchema, NewPassword, Password, Text
+from mutiroes.api.schemas.common import DecimalOut, InSchema, Name, NewPassword, Password, Text
 from mutiroes.api.schemas.enums import BadgeCriterion, BrazilianState
 
 UF = BrazilianState
@@ -26,8 +26,8 @@ class RegisterIn(InSchema):
     username: Username
     email: EmailStr = Field(max_length=254)
     password: NewPassword
-    first_name: Text(150) = ""
-    last_name: Text(150) = ""
+    first_name: Name(150) = ""
+    last_name: Name(150) = ""
     birth_date: BirthDate | None = None
 
     _birth = field_validator("birth_date")(_not_future)
@@ -65,8 +65,8 @@ class TokenPairOut(Schema):
 class ProfilePatch(InSchema):
     """Partial update: a field left out stays as it is. Only birth_date can be cleared with null; "" clears text."""
 
-    first_name: Text(150) = None
-    last_name: Text(150) = None
+    first_name: Name(150) = None
+    last_name: Name(150) = None
     birth_date: BirthDate | None = None
     phone: Text(30) = None
     city: Text(100) = None

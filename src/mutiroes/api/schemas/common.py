@@ -1,5 +1,6 @@
 """Shared schema pieces: the error body, bounded NUL-free strings, sane date-times, ids, decimals and URLs."""
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -90,6 +91,22 @@ class CrossFieldError(ValueError):
     def __init__(self, message: str, *fields: str) -> None:
         super().__init__(message)
         self.fields = fields
+
+
+# Bidirectional embeddings, overrides and isolates, and the invisible marks: in a name they reorder or hide what
+# others read next to it ("‮nimda" shows as "admin").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _plain_name(value: str) -> str:
+    if any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in value):
+        raise ValueError("must not contain control or text-direction characters")
+    return value
+
+
+def Name(max_length: int) -> Any:  # noqa: N802 - used like a type
+    """A person's name: bounded text without control or bidirectional-override characters."""
+    return Annotated[Text(max_length), AfterValidator(_plain_name)]
 
 
 # Passwords are taken exactly as typed: never stripped or normalised (a trailing space is part of the secret).
