@@ -15,8 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Throttled per address (REGISTER_THROTTLE). The username is stored in NFKC; one that looks like a name
-         *     already taken (Unicode's confusable skeleton) is a 409 `username_confusable`.
+         * @description Create an account (throttled per address; a look-alike of a taken username is 409); then POST /auth/token.
          */
         post: operations["register"];
         delete?: never;
