@@ -34,6 +34,8 @@ class UserFactory(DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     first_name = "Ana"
     last_name = factory.Sequence(lambda n: f"Souza {n}")
+    # Verified unless a test says otherwise (email_verified_at=None): most tests are about something else.
+    email_verified_at = factory.LazyFunction(clock.now)
 
     @classmethod
     def _adjust_kwargs(cls, **kwargs: Any) -> dict[str, Any]:

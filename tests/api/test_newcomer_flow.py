@@ -1,12 +1,16 @@
-"""The newcomer's path from the issue, through HTTP only: register → token → create and publish → found with
-`near` → join → waitlisted when full → leave → promoted → check in with the code at the right time."""
+"""The newcomer's path from the issue, through HTTP only: register → token → confirm the e-mail → create and
+publish → found with `near` → join → waitlisted when full → leave → promoted →
+check in with the code at the right time."""
 
 import csv
 import io
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from mutiroes.accounts.models import User
+from mutiroes.accounts.verification import email_verification_link
 from mutiroes.core import clock
 from mutiroes.events.models import Participation
 
@@ -55,24 +59,27 @@ def test_newcomer_flow(client, monkeypatch):
     categories = categories["items"] if isinstance(categories, dict) else categories
     category_id = next(c["id"] for c in categories if c["slug"] == "limpeza")
     start = (clock.now() + timedelta(days=3)).replace(microsecond=0)
-    created = organizer.call(
-        "post",
-        "/events",
-        {
-            "title": "Limpeza do Ibirapuera",
-            "description": "Coleta de resíduos no lago",
-            "category_id": category_id,
-            "address": "Parque Ibirapuera, portão 3",
-            "city": "São Paulo",
-            "state": "SP",
-            "latitude": -23.5874,
-            "longitude": -46.6576,
-            "start_date": start.isoformat(),
-            "end_date": (start + timedelta(hours=3)).isoformat(),
-            "max_participants": 1,
-            "status": "draft",
-        },
-    )
+    draft = {
+        "title": "Limpeza do Ibirapuera",
+        "description": "Coleta de resíduos no lago",
+        "category_id": category_id,
+        "address": "Parque Ibirapuera, portão 3",
+        "city": "São Paulo",
+        "state": "SP",
+        "latitude": -23.5874,
+        "longitude": -46.6576,
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(hours=3)).isoformat(),
+        "max_participants": 1,
+        "status": "draft",
+    }
+    # Organising needs a confirmed address: refused until the e-mailed link is opened.
+    refused = organizer.call("post", "/events", draft)
+    assert (refused.status_code, refused.json()["code"]) == (403, "email_not_verified")
+    link = email_verification_link(user=User.objects.get(username="organiza"))  # what the e-mail carries
+    confirmed = organizer.call("post", "/auth/email/verify", {"token": parse_qs(urlsplit(link).query)["token"][0]})
+    assert confirmed.status_code == 204, confirmed.content
+    created = organizer.call("post", "/events", draft)
     assert created.status_code == 201, created.content
     event_id = created.json()["id"]
     assert bia.call("get", f"/events/{event_id}").status_code == 404  # a draft is the organiser's alone

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { emailsTo, unique, visit } from "./support";
 
-test("a newcomer registers, finds an event near São Paulo, joins and gets the e-mail", async ({ page }) => {
+test("a newcomer registers, finds an event near São Paulo, joins and gets the e-mail, then confirms the address to organise", async ({
+  page,
+}) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Mutirões ambientais perto de você" })).toBeVisible();
   await visit(page, "inicio");
@@ -33,4 +35,21 @@ test("a newcomer registers, finds an event near São Paulo, joins and gets the e
 
   const emails = await emailsTo(`${name}@example.org`);
   expect(emails.join("\n")).toContain("Limpeza do Parque Ibirapuera");
+
+  // Not confirmed yet: joining works, organising waits for the e-mailed link (a new one can be asked for).
+  await page.goto("/eventos/novo");
+  await expect(page.getByText(/Confirme seu e-mail para organizar mutirões/)).toBeVisible();
+  await page.getByRole("button", { name: "Reenviar e-mail de confirmação" }).click();
+  await expect(page.getByText(/Enviamos um novo link/)).toBeVisible();
+  await visit(page, "criar-evento-sem-confirmar");
+
+  const [message] = (await emailsTo(`${name}@example.org`)).filter((text) => text.includes("verificar-email"));
+  const link = message?.match(/\/verificar-email\?token=[^\s"<]+/)?.[0];
+  expect(link).toBeTruthy();
+  await page.goto(link ?? "/");
+  await expect(page.getByText("E-mail confirmado.")).toBeVisible();
+  await visit(page, "verificar-email");
+  await page.getByRole("link", { name: "organizar um mutirão" }).click();
+  await expect(page.getByRole("heading", { name: "Criar evento" })).toBeVisible();
+  await expect(page.getByText(/Confirme seu e-mail/)).toHaveCount(0);
 });

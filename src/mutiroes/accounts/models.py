@@ -55,6 +55,8 @@ class User(AbstractUser):
     token_version = models.PositiveIntegerField(default=0)
     # What the username looks like (accounts/usernames.py): unique, so no look-alike of a taken name gets in.
     # NULL for the rare older names that already looked like an earlier one.
+    # Set when the person opened the link e-mailed at registration (accounts/verification.py).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     username_skeleton = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 - NULLs are distinct
 
     class Meta(AbstractUser.Meta):

@@ -16,6 +16,7 @@ from mutiroes.accounts.models import (
     User,
 )
 from mutiroes.accounts.usernames import username_normalize, username_skeleton
+from mutiroes.accounts.verification import email_verification_enqueue
 from mutiroes.core.exceptions import Conflict, ValidationFailed
 from mutiroes.infra import metrics
 
@@ -56,6 +57,8 @@ def user_register(
         with transaction.atomic():
             candidate.save()
             Profile.objects.filter(user=candidate).update(birth_date=birth_date)
+            # In the same transaction: the link goes out once the account exists, and only once (its key).
+            email_verification_enqueue(user=candidate, period="registration")
             metrics.count_on_commit(metrics.REGISTRATIONS)
     except IntegrityError as exc:
         # Lost a race with a concurrent registration of the same name or e-mail.

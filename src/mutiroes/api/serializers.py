@@ -3,6 +3,7 @@
 from typing import Any
 
 from mutiroes.accounts.models import User
+from mutiroes.accounts.verification import email_is_verified
 from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event
 
@@ -25,6 +26,7 @@ def me_out(user: User) -> dict[str, Any]:
         "is_public": profile.is_public,
         "show_city": profile.show_city,
         "show_stats": profile.show_stats,
+        "email_verified": email_is_verified(user),
     }
 
 

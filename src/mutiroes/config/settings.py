@@ -226,6 +226,9 @@ SMTP_BREAKER_RECOVERY_S = int(_env("SMTP_BREAKER_RECOVERY_S", "30") or 30)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Mutirões <nao-responda@mutiroes.org>")
 # The web app's public address: links in e-mails (password reset, events) lead there.
 PUBLIC_WEB_URL = (_env("PUBLIC_WEB_URL", "http://127.0.0.1:3000") or "").rstrip("/")
+# E-mail verification links expire after this long; new ones may be asked for this often per account.
+EMAIL_VERIFICATION_TIMEOUT_S = int(_env("EMAIL_VERIFICATION_TIMEOUT_S", str(3 * 86400)) or 3 * 86400)
+EMAIL_VERIFICATION_RESEND_THROTTLE = _env("EMAIL_VERIFICATION_RESEND_THROTTLE", "5/h")
 # Password-reset links expire after this long (and are single-use).
 PASSWORD_RESET_TIMEOUT = int(_env("PASSWORD_RESET_TIMEOUT_S", "3600") or 3600)
 

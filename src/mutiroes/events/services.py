@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from mutiroes.accounts.models import User
+from mutiroes.accounts.verification import email_verified_required
 from mutiroes.certificates import services as certificate_services
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooManyAttempts, ValidationFailed
@@ -57,6 +58,7 @@ def _validate_event(values: dict[str, Any]) -> None:
 
 
 def event_create(*, organizer: User, data: dict[str, Any]) -> Event:
+    email_verified_required(organizer)
     values = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     status = data.get("status", Event.Status.DRAFT)
     if status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):

@@ -48,6 +48,7 @@ class EmailDelivery(models.Model):
         BADGE_EARNED = "badge_earned"
         MONTHLY_REPORT = "monthly_report"
         PASSWORD_RESET = "password_reset"
+        EMAIL_VERIFICATION = "email_verification"
 
     class Status(models.TextChoices):
         PENDING = "pending"

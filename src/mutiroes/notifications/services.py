@@ -40,6 +40,7 @@ SUBJECTS = {
     Kind.BADGE_EARNED: "Nova conquista: {badge_name}",
     Kind.MONTHLY_REPORT: "Relatório de impacto {period}",
     Kind.PASSWORD_RESET: "Redefinição de senha no Mutirões",
+    Kind.EMAIL_VERIFICATION: "Confirme seu e-mail no Mutirões",
 }
 REMINDER_BATCH = 500
 
@@ -81,6 +82,13 @@ def _context(kind: str, user: User, event: Event | None, period: str) -> dict[st
         from mutiroes.accounts.passwords import password_reset_link
 
         context |= {"link": password_reset_link(user=user), "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+    if kind == Kind.EMAIL_VERIFICATION:
+        from mutiroes.accounts.verification import email_is_verified, email_verification_link
+
+        if email_is_verified(user):
+            return None  # confirmed (through an earlier link) before this one went out
+        valid_days = settings.EMAIL_VERIFICATION_TIMEOUT_S // 86400
+        context |= {"link": email_verification_link(user=user), "valid_days": valid_days}
     if kind == Kind.MONTHLY_REPORT:
         from mutiroes.impact.models import MonthlyImpactReport
 

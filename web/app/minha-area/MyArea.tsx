@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { Schemas } from "@/api/client";
 import { useAuth } from "@/components/AuthProvider";
 import { EventCard } from "@/components/EventCard";
+import { VerifyEmailNotice } from "@/components/VerifyEmailNotice";
 import { formatDate, formatNumber } from "@/lib/format";
 import { AccountSection } from "./AccountSection";
 import { CertificatesSection } from "./CertificatesSection";
@@ -45,6 +46,7 @@ export function MyArea() {
       <p>
         Olá, <strong>{me.first_name || me.username}</strong>. Conta criada em {formatDate(me.date_joined)}.
       </p>
+      <VerifyEmailNotice reason="Seu e-mail ainda não foi confirmado: confirme para organizar mutirões." />
       {stats ? (
         <section aria-labelledby="estatisticas">
           <h2 id="estatisticas">Seu impacto</h2>

@@ -27,6 +27,9 @@ const BY_CODE: Record<string, string> = {
   full_name_required: "Preencha nome e sobrenome no seu perfil para emitir o certificado.",
   adjustment_window_closed: "O prazo para ajustar as horas (30 dias depois do evento) já terminou.",
   not_checked_in: "Esta pessoa não fez check-in: não tem horas nem certificado.",
+  email_not_verified: "Confirme seu e-mail para organizar mutirões: use o link que enviamos ou peça um novo.",
+  invalid_verification_token: "Este link de confirmação é inválido ou expirou.",
+  username_confusable: "Este nome de usuário é parecido demais com um que já existe. Escolha outro.",
 };
 
 export function problemFrom(status: number, body: unknown, retryAfter: string | null = null): ApiProblem {

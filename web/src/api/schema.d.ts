@@ -104,6 +104,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Email
+         * @description Confirm the account's e-mail with the token of the e-mailed link (using it again changes nothing).
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Verification Email
+         * @description E-mail a new verification link to the signed-in account (nothing if already verified); throttled.
+         */
+        post: operations["resendVerificationEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token/refresh": {
         parameters: {
             query?: never;
@@ -1120,6 +1160,11 @@ export interface components {
             show_city: boolean;
             /** Show Stats */
             show_stats: boolean;
+            /**
+             * Email Verified
+             * @description false until the e-mailed link is opened; needed to organise events
+             */
+            email_verified: boolean;
         };
         /** Error */
         Error: {
@@ -1149,7 +1194,7 @@ export interface components {
          * ErrorCode
          * @enum {string}
          */
-        ErrorCode: "account_exists" | "account_in_use" | "adjustment_window_closed" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "certificate_not_found" | "certificate_revoked" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_ended" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "full_name_required" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_checked_in" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
+        ErrorCode: "account_exists" | "account_in_use" | "adjustment_window_closed" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "certificate_not_found" | "certificate_revoked" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_not_verified" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_ended" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "full_name_required" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "invalid_verification_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_checked_in" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_confusable" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
         /** RegisterIn */
         RegisterIn: {
             /** Username */
@@ -1223,6 +1268,14 @@ export interface components {
              * @description at least 8 characters, not too common, not all digits, not like the username
              */
             new_password: string;
+        };
+        /** EmailVerifyIn */
+        EmailVerifyIn: {
+            /**
+             * Token
+             * @description the `token` of the e-mailed link
+             */
+            token: string;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -3143,6 +3196,118 @@ export interface operations {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];
                     "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerifyIn"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed body: not JSON, not UTF-8, or nested too deep */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

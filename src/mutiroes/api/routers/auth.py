@@ -7,10 +7,11 @@ from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken
 from ninja_jwt.utils import datetime_from_epoch
 
-from mutiroes.accounts import login, passwords, selectors, services
+from mutiroes.accounts import login, passwords, selectors, services, verification
 from mutiroes.accounts.models import User
 from mutiroes.api.auth import TOKEN_VERSION_CLAIM, jwt
 from mutiroes.api.schemas.accounts import (
+    EmailVerifyIn,
     MeOut,
     PasswordChangeIn,
     PasswordResetConfirmIn,
@@ -89,6 +90,20 @@ def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn
     """Sets the new password, signs out every session and clears the account's failed sign-ins."""
     passwords.password_reset_confirm(uid=payload.uid, token=payload.token, new_password=payload.new_password)
     return Status(204, None)
+
+
+@router.post("/email/verify", response={204: None, 422: Error}, auth=None)
+def verify_email(request: HttpRequest, payload: EmailVerifyIn) -> Status:
+    """Confirm the account's e-mail with the token of the e-mailed link (using it again changes nothing)."""
+    verification.email_verify(token=payload.token)
+    return Status(204, None)
+
+
+@router.post("/email/verify/resend", response={202: None, 401: Error, 429: Error}, auth=jwt)
+def resend_verification_email(request: HttpRequest) -> Status:
+    """E-mail a new verification link to the signed-in account (nothing if already verified); throttled."""
+    verification.email_verification_resend(user=request.auth)
+    return Status(202, None)
 
 
 @router.post("/token/refresh", response={200: TokenPairOut, 401: Error, 422: Error}, auth=None)

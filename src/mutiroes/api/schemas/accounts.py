@@ -47,6 +47,10 @@ class PasswordChangeIn(InSchema):
     new_password: NewPassword
 
 
+class EmailVerifyIn(InSchema):
+    token: Text(500, 1) = Field(description="the `token` of the e-mailed link")
+
+
 class PasswordResetIn(InSchema):
     email: Text(254, 3)
 
@@ -96,6 +100,7 @@ class MeOut(Schema):
     is_public: bool
     show_city: bool
     show_stats: bool
+    email_verified: bool = Field(description="false until the e-mailed link is opened; needed to organise events")
 
 
 class PublicProfileOut(Schema):

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         for username, first, last, city, state, staff in USERS:
             user = User.objects.create_user(
                 username=username, email=f"{username}@demo.mutiroes.org", password=DEMO_PASSWORD,
-                first_name=first, last_name=last, is_staff=staff, is_superuser=staff,
+                first_name=first, last_name=last, is_staff=staff, is_superuser=staff, email_verified_at=clock.now(),
             )  # fmt: skip
             user.profile.city, user.profile.state = city, state
             user.profile.save()
