@@ -208,3 +208,30 @@ def test_headers_downloads_and_uploads_are_declared(api_client):
         op for op in operations.values() if "application/json" in op.get("requestBody", {}).get("content", {})
     ]
     assert json_bodies and all("415" in op["responses"] for op in json_bodies)
+
+
+def test_created_objects_link_to_their_sub_resources(api_client):
+    schema = api_client.get("/api/openapi.json").json()
+    operations = {operation["operationId"]: (path, operation) for path, item in schema["paths"].items()
+                  for operation in item.values()}  # fmt: skip
+    components = schema["components"]["schemas"]
+    links_of = {}
+    for name, (_, operation) in operations.items():
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                links_of.setdefault(name, set()).add(link["operationId"])
+                target_path, _ = operations[link["operationId"]]
+                # Every path parameter of the target is supplied: from the created body or the producer's own path.
+                assert set(link["parameters"]) == set(re.findall(r"{(\w+)}", target_path)), (name, link)
+                body = components[response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+                for expression in link["parameters"].values():
+                    if expression.startswith("$response.body#/"):
+                        assert expression.removeprefix("$response.body#/") in body["required"], (name, status)
+                    else:
+                        assert expression.removeprefix("$request.path.") in re.findall(r"{(\w+)}", operations[name][0])
+    assert {"joinEvent", "listParticipants", "getReport", "listResources", "listPhotos", "listComments"} <= links_of[
+        "createEvent"
+    ]
+    assert links_of["joinEvent"] == {"updateParticipant", "adjustHours", "revokeCertificate"}
+    assert {"pledgeResource", "deleteResource"} <= links_of["createResource"]
+    assert links_of["uploadPhoto"] == {"deletePhoto"} and links_of["createComment"] == {"deleteComment"}

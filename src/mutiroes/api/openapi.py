@@ -2,8 +2,8 @@
 
 ninja knows the routes, their bodies and their declared statuses. What it cannot know is written here, once
 for every operation: the tags' descriptions, one bearer scheme (ninja names one scheme per auth class), the
-statuses answered around the handler (body parsing, the Idempotency-Key middleware, a database outage), and
-request-body defaults moved into descriptions.
+statuses answered around the handler (body parsing, the Idempotency-Key middleware, a database outage),
+request-body defaults moved into descriptions, and the links from a created object to what hangs off it.
 """
 
 import json
@@ -81,6 +81,19 @@ HEADERS = {
     },
 }
 RETRY_AFTER_STATUSES = {"429", "503"}
+# What a successful answer creates, as a path parameter of other operations, and where in the body its value is:
+# each is linked to every operation that needs only that parameter and the producer's own (an event -> join,
+# participants, report, resources, photos, comments...), so stateful clients and testers can follow them.
+PRODUCERS = {
+    "createEvent": ("event_id", "id"),
+    "joinEvent": ("participation_id", "id"),
+    "createResource": ("resource_id", "id"),
+    "uploadPhoto": ("photo_id", "id"),
+    "createComment": ("comment_id", "id"),
+    "requestMonthlyReport": ("job_id", "job_id"),
+    "runJob": ("job_id", "job_id"),
+    "register": ("username", "username"),
+}
 IDEMPOTENCY_STATUSES = {
     409: "The first request with this Idempotency-Key is still running",
     413: "Request body too large",
@@ -122,6 +135,7 @@ class MutiroesAPI(NinjaAPI):
         schema["components"]["securitySchemes"] = SECURITY_SCHEMES
         schema["components"]["headers"] = HEADERS
         schema["servers"] = SERVERS
+        _link_created_objects(schema)
         _drop_unused_components(schema)
         _unwrap_single_all_of(schema["components"]["schemas"])
         inputs = _components_under(schema, "requestBody")
@@ -156,6 +170,30 @@ def _declare_headers_and_media_types(operation: dict[str, Any]) -> None:
             del content["application/json"]
             for media in content.values():
                 media["schema"] = {"type": "string"}
+
+
+def _path_parameters(path: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", path))
+
+
+def _link_created_objects(schema: dict[str, Any]) -> None:
+    operations = [(path, op) for path, item in schema["paths"].items() for op in item.values()]
+    for path, producer in operations:
+        if producer["operationId"] not in PRODUCERS:
+            continue
+        created, field = PRODUCERS[producer["operationId"]]
+        known = _path_parameters(path)
+        links = {}
+        for target_path, target in operations:
+            needed = _path_parameters(target_path)
+            if target is producer or created not in needed or not needed <= known | {created}:
+                continue
+            parameters = {name: f"$request.path.{name}" for name in sorted(needed - {created})}
+            parameters[created] = f"$response.body#/{field}"
+            links[target["operationId"]] = {"operationId": target["operationId"], "parameters": parameters}
+        for status, response in producer["responses"].items():
+            if str(status).startswith("2"):
+                response["links"] = links
 
 
 def _one_bearer_scheme(operation: dict[str, Any]) -> None:
