@@ -10,9 +10,12 @@ workers' metrics, and a killed worker shown down in Prometheus's target list wit
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -144,6 +147,7 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
             gateway, "POST", "/api/v1/auth/token", json_body={"username": "ana", "password": body["password"]}
         )
         assert login.status == 200, login
+        _confirm_email(data, gateway, body["email"])
         page = request(gateway, "GET", "/eventos")
         assert page.status == 200 and b"Buscar eventos" in page.body, page
         # Each replica answers /liveness on its own port; the gateway spreads requests over them.
@@ -165,6 +169,25 @@ def test_local_cluster_comes_up_serves_through_the_gateway_and_goes_down(figures
         _cluster(data, "down", timeout_s=120)
         _stop_supervisord(data)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _confirm_email(data: Path, gateway: int, address: str) -> None:
+    """Follows the link of the registration e-mail a worker wrote under app/emails (the cluster has no SMTP)."""
+
+    def link() -> str | None:
+        for path in (data / "app" / "emails").glob("*.log"):
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                message = email.message_from_bytes(raw.strip(), policy=email.policy.default)
+                if message["To"] == address and message.get_body(("plain",)) is not None:
+                    text = message.get_body(("plain",)).get_content()
+                    found = re.search(r"verificar-email\?token=(\S+)", text)
+                    if found:
+                        return urllib.parse.unquote(found.group(1))
+        return None
+
+    _until(lambda: link() is not None, timeout_s=60, what=f"the verification e-mail to {address}")
+    verified = request(gateway, "POST", "/api/v1/auth/email/verify", json_body={"token": link()})
+    assert verified.status == 204, verified
 
 
 def _signed_up(gateway: int, username: str) -> str:

@@ -6,12 +6,12 @@ so a test can stop that server without touching the session's test database.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 
 from tests.resilience.stack import ApiServer, migrate, server_env
 from tests.servers.postgres import PostgresCluster
@@ -64,7 +64,7 @@ def start_api(
         env = server_env(
             DATABASE_URL=api_database.url(),
             MUTIROES_DATA_DIR=str(tmp_path),
-            SECRET_KEY=secrets.token_urlsafe(50),
+            SECRET_KEY=django_settings.SECRET_KEY,  # api_data.register confirms addresses with tokens minted here
             **settings,
         )
         server = ApiServer(env=env, log_path=tmp_path / f"api-{len(started)}.log")

@@ -38,9 +38,13 @@ def email_verified_required(user: User) -> None:
         )
 
 
+def email_verification_token(*, user_id: int, email: str) -> str:
+    return signing.dumps({"u": user_id, "e": email.lower()}, salt=_SALT, compress=True)
+
+
 def email_verification_link(*, user: User) -> str:
     """Made when the e-mail is rendered, so the link's validity starts when it is sent."""
-    token = signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=_SALT, compress=True)
+    token = email_verification_token(user_id=user.pk, email=user.email)
     return f"{settings.PUBLIC_WEB_URL}/verificar-email?token={quote(token)}"
 
 
