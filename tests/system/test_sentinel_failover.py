@@ -8,6 +8,7 @@ Sentinels (REDIS_SENTINELS), as in the distributed setup.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -170,7 +171,7 @@ def assert_each_email_once(sink: Any, users: list[Any], event: Any) -> int:
 
 
 def test_sigkill_of_the_master_during_joins_loses_no_email(
-    api_client, user_factory, event_factory, sentinel_redis, smtp_server, workers, figures
+    api_client, user_factory, event_factory, sentinel_redis, smtp_server, workers, figures, caplog
 ):
     """Scenario 3, bounded: 300 joins, the master SIGKILLed after the first 100."""
     setup = sentinel_redis
@@ -182,12 +183,16 @@ def test_sigkill_of_the_master_during_joins_loses_no_email(
     setup.master.kill()
     watch = PromotionWatch(setup, setup.replica)
     answered_at: list[float] = []
-    during, slowest_during = join_all(api_client, event, users[100:], answered_at)
+    with caplog.at_level(logging.WARNING, logger="mutiroes.notifications.outbox"):
+        during, slowest_during = join_all(api_client, event, users[100:], answered_at)
     promotion_s = watch.wait(timeout_s=30)
     assert watch.promoted_at is not None
     in_outage = sum(t < watch.promoted_at for t in answered_at)
     left_for_relay = OutboxMessage.objects.filter(relayed_at=None).count()
-    assert in_outage >= 20, f"only {in_outage} joins while the master was down: the outage was not exercised"
+    # How many joins land before the promotion depends on the machine's load; what must happen is that some
+    # join committed while no master took its message, so its row was left for the relay.
+    failed_enqueues = sum("left for the relay" in r.getMessage() for r in caplog.records)
+    assert failed_enqueues >= 1, f"no enqueue failed ({in_outage} joins before the promotion): outage not exercised"
 
     # Never a 500: the outbox row is written with the join, the enqueue is only attempted after commit.
     assert set(before + during) == {201}, sorted(set(before + during))
@@ -198,7 +203,8 @@ def test_sigkill_of_the_master_during_joins_loses_no_email(
     assert dups <= 5, f"{dups} duplicate e-mails in the SMTP sink"
     figures(
         f"SIGKILL of the Redis master (down-after {DOWN_AFTER_MS} ms, quorum 2): replica promoted in "
-        f"{promotion_s:.1f} s; {len(users)} joins all 201, {in_outage} of them before the promotion, "
+        f"{promotion_s:.1f} s; {len(users)} joins all 201, {in_outage} of them before the promotion "
+        f"({failed_enqueues} enqueues failed after commit), "
         f"{left_for_relay} rows left waiting for the relay when the joins ended "
         f"(slowest {slowest_before:.2f} s before, "
         f"{slowest_during:.2f} s during the outage); every outbox row relayed and every e-mail sent "
