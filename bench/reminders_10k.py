@@ -87,7 +87,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
 
     from mutiroes.core import clock
     from mutiroes.infra.broker import build_broker, install_broker
-    from mutiroes.notifications import jobs
+    from mutiroes.jobs import registry as jobs
     from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
     from mutiroes.notifications.outbox import outbox_add
 

@@ -58,20 +58,9 @@ def _hide_server_version() -> None:
 
 
 def _start_embedded_worker() -> None:
-    from dramatiq import Worker
+    from mutiroes.jobs.worker import start_embedded
 
-    import mutiroes.actors  # noqa: F401 - declares the actors on the broker
-    from mutiroes.actors.ledger import install_run_ledger
-    from mutiroes.actors.metrics import install_worker_metrics
-    from mutiroes.actors.relay import install_outbox_completion
-    from mutiroes.infra.broker import get_broker
-    from mutiroes.notifications.outbox import RelayLoop
-
-    install_run_ledger(get_broker())
-    install_outbox_completion(get_broker())
-    install_worker_metrics(get_broker())  # the in-process worker's jobs show in the dev server's /metrics
-    Worker(get_broker(), worker_threads=2).start()
-    RelayLoop().start()
+    start_embedded()
 
 
 def _start_embedded_scheduler() -> None:
@@ -116,7 +105,7 @@ def _worker(argv: list[str]) -> None:
     if os.environ.get("METRICS_PORT", "0") not in ("", "0"):
         _metrics_dir(f"worker-{os.environ['METRICS_PORT']}")
     # Dramatiq's CLI, with the app's logging configured before it starts (mutiroes.infra.dramatiq_cli).
-    command = [sys.executable, "-m", "mutiroes.infra.dramatiq_cli", "mutiroes.actors.boot",
+    command = [sys.executable, "-m", "mutiroes.infra.dramatiq_cli", "mutiroes.jobs.boot",
                "--processes", str(args.processes), "--threads", str(args.threads)]  # fmt: skip
     if args.queues:
         command += ["--queues", *args.queues]

@@ -25,7 +25,8 @@ from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.impact.models import EventReport, ImpactFactorSet
 from mutiroes.impact.selectors import factor_set_active
-from mutiroes.notifications import jobs, workflows
+from mutiroes.jobs import registry as jobs
+from mutiroes.jobs import workflows
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
 from tests.gateway.support import Gateway, request, wait_for
 from tests.system.support import database_url

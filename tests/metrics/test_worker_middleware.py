@@ -6,7 +6,7 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 
-from mutiroes.actors.metrics import WorkerMetrics, install_worker_metrics
+from mutiroes.jobs.middleware.metrics import WorkerMetrics, install_worker_metrics
 from tests.metrics.support import own_metrics, value
 
 

@@ -2,9 +2,9 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
-import mutiroes.actors  # noqa: F401 - declares every actor on the process broker
-from mutiroes.actors.relay import install_outbox_completion
+import mutiroes.jobs.actors  # noqa: F401 - declares every actor on the process broker
 from mutiroes.infra.broker import get_broker
+from mutiroes.jobs.middleware.relay import install_outbox_completion
 
 
 @pytest.fixture

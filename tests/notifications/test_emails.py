@@ -164,7 +164,8 @@ def test_a_switched_off_kind_is_skipped_not_sent(event_factory, user_factory, ru
 
 
 def test_reminders_reach_each_confirmed_participant_once_per_event(event_factory, participation_factory, run_jobs):
-    from mutiroes.notifications import jobs, outbox
+    from mutiroes.jobs import registry as jobs
+    from mutiroes.notifications import outbox
 
     # Within everyone's reminder lead time (24 h by default): a reminder waits for the participant's window.
     event = event_factory(max_participants=50, start_date=clock.now() + timedelta(hours=12))
@@ -185,7 +186,8 @@ def test_cleanup_completes_past_events_then_updates_stats_and_awards_badges(
     event_factory, user_factory, run_jobs, monkeypatch
 ):
     from mutiroes.accounts.models import Badge, UserBadge, UserStats
-    from mutiroes.notifications import jobs, outbox
+    from mutiroes.jobs import registry as jobs
+    from mutiroes.notifications import outbox
 
     # Transactional tests flush the migration-seeded catalogue: make sure a first-event badge exists.
     Badge.objects.get_or_create(

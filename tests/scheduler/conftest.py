@@ -9,10 +9,10 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries
 
-import mutiroes.actors  # noqa: F401 - declares every actor on the process broker
-from mutiroes.actors.ledger import install_run_ledger
+import mutiroes.jobs.actors  # noqa: F401 - declares every actor on the process broker
 from mutiroes.infra import broker as broker_module
 from mutiroes.infra.broker import get_broker
+from mutiroes.jobs.middleware.ledger import install_run_ledger
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 

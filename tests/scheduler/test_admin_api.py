@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mutiroes.impact.models import EventReport
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler.runner import Runner
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")

@@ -6,7 +6,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler.process import MAINTENANCE_JOB, build_scheduler, start_embedded
 from mutiroes.scheduler.runner import Runner
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from mutiroes.notifications import jobs as names
+from mutiroes.jobs import registry as names
+from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler import jobs
 from mutiroes.scheduler.jobs import job_table
-from mutiroes.scheduler.models import JobRun
 from mutiroes.scheduler.runner import Runner
 from tests.scheduler.conftest import queued
 

@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils import timezone
 from dramatiq import Message
 
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 from tests.metrics.support import scrape, value
 from tests.servers._process import free_port
 

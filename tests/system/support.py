@@ -1,7 +1,7 @@
 """Real Dramatiq worker processes, a slow SMTP sink and Redis probes for the system tests of the background work.
 
 The workers are what production runs: `python -m mutiroes worker` (which execs Dramatiq's CLI on
-mutiroes.actors.boot), in their own session so a test can SIGKILL or SIGTERM the whole group, pointed at
+mutiroes.jobs.boot), in their own session so a test can SIGKILL or SIGTERM the whole group, pointed at
 the pytest-django test database, a Redis the test started and an SMTP sink in the test process.
 """
 

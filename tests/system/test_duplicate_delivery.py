@@ -8,7 +8,7 @@ import dramatiq
 import pytest
 from django.db import connection
 
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.services import notification_send
 from tests.system.support import NAMESPACE, messages_in_redis, poll

@@ -9,7 +9,7 @@ import dramatiq
 import pytest
 from django.test import Client
 
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from tests.system.support import MAX_BACKOFF_MS, MIN_BACKOFF_MS, NAMESPACE, dead_letters, messages_in_redis, poll
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]

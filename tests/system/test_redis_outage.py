@@ -6,7 +6,7 @@ import time
 import dramatiq
 import pytest
 
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
 from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, deliveries, make_participants, messages_in_redis, poll
 

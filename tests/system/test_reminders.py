@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from mutiroes.core import clock
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
 from mutiroes.notifications.outbox import outbox_add
 from tests.system.support import deliveries, make_participants, messages_in_redis, poll

@@ -30,7 +30,7 @@ GATEWAY_PARENT = "00f067aa0ba902b7"
 @pytest.fixture
 def worker(redis_server, use_broker) -> Iterator[dramatiq.Worker]:
     """A worker thread pool on a Redis broker, with the actors the process declared on its first broker."""
-    import mutiroes.actors  # noqa: F401 - declares them (on the process's broker) if nothing did yet
+    import mutiroes.jobs.actors  # noqa: F401 - declares them (on the process's broker) if nothing did yet
 
     declared = list(get_broker().actors.values())
     broker = use_broker(redis_server)

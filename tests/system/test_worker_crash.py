@@ -10,7 +10,7 @@ import dramatiq
 import pytest
 from django.db import transaction
 
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.outbox import outbox_add_many
 from tests.system.support import (

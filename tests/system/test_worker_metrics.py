@@ -5,7 +5,7 @@ import dramatiq
 import pytest
 from django.utils import timezone
 
-from mutiroes.notifications import jobs
+from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import OutboxMessage
 from tests.metrics.support import label_values, scrape, value
 from tests.servers._process import free_port

@@ -21,7 +21,7 @@ def _dashboard_app() -> Any:
 def _dashboard_app_for(broker: Any) -> Any:
     from dramatiq.brokers.redis import RedisBroker
 
-    from mutiroes.notifications.jobs import QUEUES
+    from mutiroes.jobs.registry import QUEUES
     from mutiroes.vendor.dramatiq_dashboard import DashboardApp
 
     if not isinstance(broker, RedisBroker):

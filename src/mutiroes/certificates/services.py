@@ -15,7 +15,8 @@ from mutiroes.core import clock
 from mutiroes.core.exceptions import InvalidState, NotFound, ValidationFailed
 from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event, Participation
-from mutiroes.notifications import jobs, outbox
+from mutiroes.jobs import registry
+from mutiroes.notifications import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def _facts(*, event: Event, holder: User, hours: Decimal) -> dict[str, object]:
 def _hours_changed(*, user_id: int) -> None:
     # Stats now, so the participant's page agrees with the certificate at once; badges through the outbox.
     stats.user_stats_recompute(user_id=user_id)
-    outbox.outbox_add(jobs.CHECK_AND_AWARD_BADGES, user_id=user_id)
+    outbox.outbox_add(registry.CHECK_AND_AWARD_BADGES, user_id=user_id)
 
 
 def _locked_participation(*, event: Event, participation_id: int) -> Participation:

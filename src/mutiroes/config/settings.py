@@ -91,7 +91,7 @@ INSTALLED_APPS = [
     "mutiroes.impact",
     "mutiroes.certificates",
     "mutiroes.notifications",
-    "mutiroes.scheduler",
+    "mutiroes.jobs",
 ]
 
 MIDDLEWARE = [

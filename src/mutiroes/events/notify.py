@@ -1,7 +1,8 @@
 """What events and participation changes tell people, written to the outbox inside the same transaction."""
 
 from mutiroes.events.models import Event, Participation
-from mutiroes.notifications import jobs, outbox
+from mutiroes.jobs import registry
+from mutiroes.notifications import outbox
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.services import email_enqueue
 
@@ -38,4 +39,4 @@ def cancelled(event: Event, user_ids: list[int]) -> None:
 
 
 def checked_in(participation: Participation) -> None:
-    outbox.outbox_add(jobs.UPDATE_USER_STATISTICS, user_id=participation.user_id)
+    outbox.outbox_add(registry.UPDATE_USER_STATISTICS, user_id=participation.user_id)

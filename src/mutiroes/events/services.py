@@ -367,7 +367,8 @@ def events_complete_expired() -> list[int]:
     Their checked-in participants' statistics (and then badges) are recomputed through the outbox,
     in this same transaction, so a crash cannot complete events without scheduling the follow-ups.
     """
-    from mutiroes.notifications import jobs, outbox
+    from mutiroes.jobs import registry
+    from mutiroes.notifications import outbox
 
     now = clock.now()
     expired = list(
@@ -386,6 +387,6 @@ def events_complete_expired() -> list[int]:
     )
     organizer_ids = Event.objects.filter(pk__in=expired).values_list("organizer_id", flat=True).distinct()
     people = sorted(set(user_ids) | set(organizer_ids))
-    outbox.outbox_add_many(jobs.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in people])
+    outbox.outbox_add_many(registry.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in people])
     logger.info("completed %s expired events; statistics queued for %s users", len(expired), len(people))
     return expired

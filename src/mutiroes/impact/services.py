@@ -38,7 +38,8 @@ from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
 from mutiroes.infra import cache, metrics
-from mutiroes.notifications import jobs, outbox
+from mutiroes.jobs import registry
+from mutiroes.notifications import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def report_changed(*, event_id: int) -> None:
     An outbox row in the caller's transaction: the job runs only if the report was committed, and is not lost
     if the broker is down at that moment.
     """
-    outbox.outbox_add(jobs.PROCESS_EVENT_REPORT_STATISTICS, event_id=event_id)
+    outbox.outbox_add(registry.PROCESS_EVENT_REPORT_STATISTICS, event_id=event_id)
     transaction.on_commit(partial(cache.invalidate, "impact"))  # the public summary is cached
 
 

@@ -1,8 +1,9 @@
 """Outgoing e-mail through the ``smtp`` breaker.
 
 Transient trouble (connection refused, timeouts, 4xx replies) counts towards opening the breaker;
-a permanent 5xx refusal of one message is about that message, not the server, and does not.
-While the breaker is open no SMTP connection is attempted: callers delay the message instead.
+a permanent 5xx refusal of one message is about that message, not the server, and does not: ``send`` raises it
+as ``EmailRefused``, which the e-mail job does not retry. While the breaker is open no SMTP connection is
+attempted: callers delay the message instead.
 """
 
 import smtplib
@@ -15,7 +16,11 @@ from opentelemetry.trace import SpanKind
 from mutiroes.infra import tracing
 from mutiroes.resilience.breakers import CircuitBreakerError, breaker, guarded
 
-__all__ = ["CircuitBreakerError", "is_transient", "send", "smtp_breaker"]
+__all__ = ["CircuitBreakerError", "EmailRefused", "is_transient", "send", "smtp_breaker"]
+
+
+class EmailRefused(Exception):
+    """The SMTP server refused this message for good (a 5xx reply): sending it again would be refused again."""
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -39,4 +44,9 @@ def send(message: EmailMessage) -> int:
     attributes = {"server.address": settings.EMAIL_HOST, "server.port": settings.EMAIL_PORT,
                   "email.backend": settings.EMAIL_BACKEND.rsplit(".", 2)[-2]}  # fmt: skip
     with tracing.span("smtp send", kind=SpanKind.CLIENT, attributes=attributes):
-        return guarded(smtp_breaker, message.send)
+        try:
+            return guarded(smtp_breaker, message.send)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+            if is_transient(exc):
+                raise
+            raise EmailRefused(str(exc)) from exc

@@ -1,9 +1,12 @@
-"""Dramatiq middleware for Django processes."""
+"""The broker middleware of every process (infra.broker): Django connections, log context, trace context.
+
+The middleware only worker processes add (run ledger, outbox, metrics, Consul) is in ``mutiroes.jobs.middleware``.
+"""
 
 import threading
 
 import dramatiq
-from dramatiq.middleware import Middleware, Retries
+from dramatiq.middleware import Middleware
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind
 
@@ -46,16 +49,6 @@ class LogContext(Middleware):
             self._tokens.value = None
 
     after_skip_message = after_process_message
-
-
-def add_before_retries(broker: dramatiq.Broker, middleware: Middleware) -> None:
-    """Add ``middleware`` once, before Retries.
-
-    ``after_*`` hooks run in reverse order, so by the time its hooks run Retries has decided whether the
-    message is retried or failed for good (``message.failed``).
-    """
-    if not any(type(existing) is type(middleware) for existing in broker.middleware):
-        broker.add_middleware(middleware, before=Retries)
 
 
 class Tracing(Middleware):

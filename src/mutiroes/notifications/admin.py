@@ -12,7 +12,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("kind", "event_id", "user_id", "period", "status", "recipient", "sent_at")
+    list_display = ("kind", "event_id", "user_id", "period", "status", "attempts", "recipient", "sent_at", "last_error")
     list_filter = ("kind", "status")
     search_fields = ("recipient", "subject")
     readonly_fields = [f.name for f in EmailDelivery._meta.fields]

@@ -54,6 +54,8 @@ class EmailDelivery(models.Model):
         PENDING = "pending"
         SENT = "sent"
         SKIPPED = "skipped"
+        # The server refused it (5xx), or the job's retries ran out: last_error says why.
+        FAILED = "failed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # 0 when the e-mail is about no event: NULLs would be distinct and defeat the UNIQUE key.
@@ -64,6 +66,7 @@ class EmailDelivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     recipient = models.EmailField(blank=True)
     subject = models.CharField(max_length=300, blank=True)
+    # SMTP attempts (a refusal by the open breaker makes none), and the error of the last failed one.
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,7 +29,7 @@ from mutiroes.infra import tracing
 from mutiroes.infra.broker import enqueue
 from mutiroes.infra.broker import enqueue_many as broker_enqueue_many
 from mutiroes.infra.periodic import PeriodicThread
-from mutiroes.notifications.jobs import QUEUES
+from mutiroes.jobs.registry import QUEUES
 from mutiroes.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
 from mutiroes.infra import email, metrics
-from mutiroes.notifications import jobs, outbox
+from mutiroes.jobs import registry
+from mutiroes.notifications import outbox
 from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,14 @@ SUBJECTS = {
     Kind.EMAIL_VERIFICATION: "Confirme seu e-mail no Mutirões",
 }
 REMINDER_BATCH = 500
+ERROR_MAX_CHARS = 2000
 
 
 def email_enqueue(*, kind: str, user_id: int, event_id: int = 0, period: str = "") -> None:
     """Ask for an e-mail from inside a transaction: it is sent only if that transaction commits."""
-    outbox.outbox_add(jobs.SEND_EVENT_NOTIFICATION_EMAIL, event_id=event_id, user_id=user_id, kind=kind, period=period)
+    outbox.outbox_add(
+        registry.SEND_EVENT_NOTIFICATION_EMAIL, event_id=event_id, user_id=user_id, kind=kind, period=period
+    )
 
 
 def emails_enqueue_many(*, kind: str, user_ids: list[int], event_id: int, period: str = "") -> None:
@@ -152,19 +156,53 @@ def notification_send(*, event_id: int, user_id: int, kind: str, period: str = "
             logger.info("%s e-mail for user %s event %s skipped", kind, user_id, event_id)
             return delivery.status
         message = _build(kind, user, event, context)
-        try:
-            email.send(message)  # raises CircuitBreakerError at once while SMTP is known to be down
-        except Exception:
-            metrics.EMAILS.labels(kind, "failed").inc()
-            raise
-        metrics.EMAILS.labels(kind, "sent").inc()
-        delivery.status = EmailDelivery.Status.SENT
-        delivery.recipient, delivery.subject = user.email, message.subject[:300]
-        delivery.attempts += 1
-        delivery.sent_at = clock.now()
-        delivery.save(update_fields=["status", "recipient", "subject", "attempts", "sent_at"])
+        failure = _send(delivery, message)
+        if failure is None:
+            delivery.status = EmailDelivery.Status.SENT
+            delivery.recipient, delivery.subject = user.email, message.subject[:300]
+            delivery.sent_at = clock.now()
+            delivery.save(update_fields=["status", "recipient", "subject", "attempts", "last_error", "sent_at"])
+    if failure is not None:
+        # Raised after the commit, so the attempt and its error stay recorded whether the job is retried or not.
+        raise failure
     logger.info("%s e-mail sent to user %s for event %s", kind, user_id, event_id)
     return delivery.status
+
+
+def _send(delivery: EmailDelivery, message: EmailMultiAlternatives) -> Exception | None:
+    """One attempt (none while the breaker is open: no connection is made); returns what it failed with."""
+    try:
+        email.send(message)
+    except email.CircuitBreakerError as exc:
+        metrics.EMAILS.labels(delivery.kind, "failed").inc()
+        return exc
+    except Exception as exc:  # noqa: BLE001 - recorded on the delivery, then raised to the job's retry policy
+        metrics.EMAILS.labels(delivery.kind, "failed").inc()
+        delivery.attempts += 1
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_CHARS]
+        if isinstance(exc, email.EmailRefused):
+            delivery.status = EmailDelivery.Status.FAILED  # final: the job does not retry a refusal
+        delivery.save(update_fields=["status", "attempts", "last_error"])
+        logger.warning("%s e-mail for user %s (attempt %s) failed: %s", delivery.kind, delivery.user_id,
+                       delivery.attempts, delivery.last_error)  # fmt: skip
+        return exc
+    metrics.EMAILS.labels(delivery.kind, "sent").inc()
+    delivery.attempts += 1
+    delivery.last_error = ""
+    return None
+
+
+def email_delivery_fail(*, event_id: int, user_id: int | None, kind: str, period: str, error: str) -> bool:
+    """The e-mail job gave up (its retries ran out): a delivery still pending is recorded failed, with the error."""
+    if user_id is None:
+        logger.error("e-mail job without a user gave up: %s", error)
+        return False
+    changed = EmailDelivery.objects.filter(
+        kind=kind, event_id=event_id or 0, user_id=user_id, period=period, status=EmailDelivery.Status.PENDING
+    ).update(status=EmailDelivery.Status.FAILED, last_error=error[:ERROR_MAX_CHARS])
+    if changed:
+        logger.error("%s e-mail for user %s (event %s) failed for good: %s", kind, user_id, event_id, error)
+    return bool(changed)
 
 
 def _unreminded_confirmed() -> QuerySet[Participation]:
@@ -222,7 +260,7 @@ def reminders_fan_out(*, event_id: int, now: datetime | None = None) -> int:
     # A crash midway re-runs the whole fan-out; the delivery keys make the repeats no-ops.
     while batch := list(islice(user_ids, REMINDER_BATCH)):
         outbox.enqueue_many(
-            jobs.SEND_EVENT_NOTIFICATION_EMAIL,
+            registry.SEND_EVENT_NOTIFICATION_EMAIL,
             [{"event_id": event_id, "user_id": user_id, "kind": Kind.REMINDER, "period": ""} for user_id in batch],
         )
         enqueued += len(batch)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
 
-from mutiroes.notifications import jobs as names
+from mutiroes.jobs import registry as names
 
 
 def daily(fire: datetime) -> str:
@@ -118,10 +118,6 @@ def job_table() -> dict[str, Job]:
             job = replace(job, cron=cron, period=exact, description=f"cron {cron} (override)")
         table[job.name] = job
     return table
-
-
-def get_job(name: str) -> Job | None:
-    return job_table().get(name)
 
 
 def trigger(job: Job, tz: ZoneInfo | None = None) -> CronTrigger:

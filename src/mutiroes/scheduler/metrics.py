@@ -23,7 +23,7 @@ class LedgerCollector(Collector):
         from django.db import close_old_connections
 
         from mutiroes.core import clock
-        from mutiroes.scheduler import ledger
+        from mutiroes.jobs import ledger
 
         try:
             close_old_connections()

@@ -17,10 +17,10 @@ from opentelemetry.trace import SpanKind
 from mutiroes.core import clock
 from mutiroes.infra import logs, metrics, tracing
 from mutiroes.infra.broker import enqueue as broker_enqueue
-from mutiroes.scheduler import ledger
+from mutiroes.jobs import ledger
+from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
 from mutiroes.scheduler.leader import AlwaysLeader, Leader
-from mutiroes.scheduler.models import JobRun
 
 logger = logging.getLogger(__name__)
 Trigger = JobRun.Trigger

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 from mutiroes.api.auth import staff
 from mutiroes.api.schemas.admin_jobs import JobAccepted, JobListOut, JobRunOut, MonthlyReportIn
 from mutiroes.api.schemas.common import Error, Id
-from mutiroes.scheduler import ledger, services
+from mutiroes.jobs import ledger, services
 
 JobName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")]
 

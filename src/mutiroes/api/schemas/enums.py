@@ -9,7 +9,7 @@ from enum import StrEnum
 from mutiroes.accounts.models import UF_CHOICES, Criterion
 from mutiroes.accounts.models import NotificationKind as NotificationKindChoices
 from mutiroes.events.models import Event, Participation, Resource
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 
 
 def _enum(name: str, values: list[str]) -> type[StrEnum]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 
 
 @admin.register(JobRun)

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 
 from mutiroes.core import clock
 from mutiroes.core.exceptions import NotFound
-from mutiroes.scheduler.models import JobRun
+from mutiroes.jobs.models import JobRun
 
 logger = logging.getLogger(__name__)
 State = JobRun.State

@@ -5,7 +5,7 @@ import logging
 import dramatiq
 from dramatiq.middleware import Middleware
 
-from mutiroes.infra.worker_middleware import add_before_retries
+from mutiroes.jobs.middleware import add_before_retries
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class RunLedger(Middleware):
         if run_id is not None:
             from django.db import close_old_connections
 
-            from mutiroes.scheduler import ledger
+            from mutiroes.jobs import ledger
 
             close_old_connections()  # this hook runs before DatabaseConnections' own
             ledger.run_started(run_id=run_id)
@@ -32,7 +32,7 @@ class RunLedger(Middleware):
         run_id = message.options.get("run_id")
         if run_id is None:
             return
-        from mutiroes.scheduler import ledger
+        from mutiroes.jobs import ledger
 
         if exception is None:
             ledger.run_done(run_id=run_id)
@@ -43,7 +43,7 @@ class RunLedger(Middleware):
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
         run_id = message.options.get("run_id")
         if run_id is not None:
-            from mutiroes.scheduler import ledger
+            from mutiroes.jobs import ledger
 
             ledger.run_failed(run_id=run_id, error="skipped by the worker (message too old or cancelled)")
 

@@ -9,7 +9,8 @@ import logging
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from mutiroes.notifications import jobs, outbox
+from mutiroes.jobs import registry
+from mutiroes.notifications import outbox
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.services import email_enqueue
 
@@ -24,7 +25,7 @@ def user_statistics_update(*, user_id: int) -> None:
         logger.info("statistics for user %s skipped: no such active user", user_id)
         return
     stats.user_stats_recompute(user_id=user_id)
-    outbox.outbox_add(jobs.CHECK_AND_AWARD_BADGES, user_id=user_id)
+    outbox.outbox_add(registry.CHECK_AND_AWARD_BADGES, user_id=user_id)
 
 
 @transaction.atomic
@@ -55,7 +56,7 @@ def report_statistics_process(*, event_id: int) -> None:
         Participation.objects.filter(event_id=event_id, checked_in_at__isnull=False).values_list("user_id", flat=True)
     )
     people.add(report.event.organizer_id)
-    outbox.outbox_add_many(jobs.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in sorted(people)])
+    outbox.outbox_add_many(registry.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in sorted(people)])
 
 
 @transaction.atomic

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from mutiroes.core import clock
 from mutiroes.core.exceptions import NotFound, ValidationFailed
-from mutiroes.notifications import jobs as names
-from mutiroes.scheduler import ledger
+from mutiroes.jobs import ledger
+from mutiroes.jobs import registry as names
+from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler.jobs import Job, job_table, next_fire_time, zone
-from mutiroes.scheduler.models import JobRun
 from mutiroes.scheduler.runner import dispatch
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import dramatiq
 from django.db import DatabaseError
 from dramatiq.middleware import Middleware
 
-from mutiroes.infra.worker_middleware import add_before_retries
+from mutiroes.jobs.middleware import add_before_retries
 
 logger = logging.getLogger(__name__)
 

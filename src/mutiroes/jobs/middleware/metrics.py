@@ -22,7 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from mutiroes.infra import metrics
-from mutiroes.infra.worker_middleware import add_before_retries
+from mutiroes.jobs.middleware import add_before_retries
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def serve() -> None:
     """The fork process's body: Django, the broker and the actors, then /metrics until SIGTERM."""
     from django.conf import settings
 
-    import mutiroes.actors.boot  # noqa: F401 - settings, the broker and its declared queues
+    import mutiroes.jobs.boot  # noqa: F401 - settings, the broker and its declared queues
 
     metrics.serve(settings.METRICS_PORT, worker_registry(), host=settings.METRICS_HOST)
     while True:
