@@ -1,13 +1,17 @@
 """An event's certificate end to end over HTTP: the PDF (its text and QR code read back), public verification,
 who gets none, revocation and account deletion."""
 
+import io
 from decimal import Decimal
 from urllib.parse import urlparse
 
+import pypdf
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from mutiroes.certificates.models import Certificate
+from mutiroes.certificates.pdf import long_date
 from tests.api.test_events_router import assert_error
 from tests.certificates.conftest import pdf_qr_codes, pdf_text
 
@@ -151,3 +155,29 @@ def test_cancelling_an_event_that_took_place_revokes_its_certificates(api_client
     assert _verify(api_client, url).json()["status_label"] == "revogado"
     assert Certificate.objects.get().revocation == Certificate.Revocation.EVENT_CANCELLED
     assert_error(_download(api_client, attended.event, volunteer), 404)  # a cancelled event gives no hours
+
+
+def test_the_pdf_is_a_dated_a4_page_and_keeps_the_name_it_was_issued_with(api_client, attended, volunteer):
+    event = attended.event
+    content = _download(api_client, event, volunteer).content
+    (page,) = pypdf.PdfReader(io.BytesIO(content)).pages
+    assert sorted(round(float(side)) for side in (page.mediabox.width, page.mediabox.height)) == [595, 842]  # A4
+    text = pdf_text(content)
+    certificate = Certificate.objects.get(event=event, user=volunteer)
+    assert f"{timezone.localtime(event.start_date):%d/%m/%Y}" in text
+    assert f"Emitido em {long_date(timezone.localtime(certificate.issued_at).date())}." in text
+    # The name is the profile's at the time of issue: a later change does not rewrite the issued certificate.
+    volunteer.first_name, volunteer.last_name = "Joana", "Pereira Santos"
+    volunteer.save()
+    again = pdf_text(_download(api_client, event, volunteer).content)
+    assert "Joana da Silva Pereira" in again and "Pereira Santos" not in again
+    url = pdf_qr_codes(content)[0]
+    assert _verify(api_client, url).json()["holder_name"] == "Joana da Silva Pereira"
+
+
+def test_a_profile_without_a_name_is_told_to_fill_it_in_first(api_client, attended, attend, user_factory):
+    nameless = user_factory(first_name="", last_name="")
+    attend(attended.event, nameless, checked_in=True)
+    response = _download(api_client, attended.event, nameless)
+    assert assert_error(response, 409)["code"] == "full_name_required"
+    assert not Certificate.objects.filter(user=nameless).exists()

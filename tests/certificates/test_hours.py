@@ -9,9 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mutiroes.accounts import badges
 from mutiroes.certificates import codes
 from mutiroes.certificates.hours import duration_hours
 from mutiroes.certificates.models import Certificate, HoursAdjustment
+from mutiroes.jobs import registry
+from mutiroes.notifications.models import OutboxMessage
 from tests.api.test_events_router import assert_error
 from tests.certificates.conftest import pdf_text
 
@@ -137,3 +140,15 @@ def test_the_organisers_list_costs_the_same_queries_for_any_number_of_participan
     listed = api_client.get(f"/api/v1/events/{attended.event_id}/hours", user=organiser).json()
     assert len(listed["items"]) == 9 and all(row["hours"] == "3.00" for row in listed["items"])
     assert queries() == few
+
+
+@pytest.mark.django_db
+def test_badges_count_the_adjusted_hours(api_client, attended, volunteer, organiser):
+    url = f"/api/v1/events/{attended.event_id}/participants/{attended.pk}/hours"
+    assert {b.badge.slug for b in badges.badges_award(user_id=volunteer.pk)} == {"primeiro-mutirao"}  # 3 hours
+    response = api_client.put(url, {"hours": "10", "reason": "montou e desmontou a estrutura"}, user=organiser)
+    assert response.status_code == 200, response.content
+    # The adjustment asks for the badge job; the job reads the stats the adjustment already stored.
+    assert OutboxMessage.objects.filter(actor_name=registry.CHECK_AND_AWARD_BADGES, kwargs__user_id=volunteer.pk)
+    awarded = badges.badges_award(user_id=volunteer.pk, recompute=False)
+    assert {b.badge.slug for b in awarded} == {"dez-horas-de-dedicacao"}
