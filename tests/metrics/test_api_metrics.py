@@ -1,8 +1,11 @@
 """The API's metrics in one process (Django's test client): requests by route template, latency, queries per
 request, in-flight, cache hits, idempotent replays, throttled requests, breakers and business counters."""
 
+from datetime import timedelta
+
 import pytest
 
+from mutiroes.core import clock
 from mutiroes.resilience.breakers import breaker, guarded
 from tests.api.test_events_router import EVENTS, event_payload
 from tests.metrics.support import label_values, own_metrics, value
@@ -117,3 +120,27 @@ def test_a_breaker_reports_its_state_and_each_transition(client):
     assert value(closed, "mutiroes_breaker_transitions_total", breaker="metrics-test", state="closed") == (
         value(opened, "mutiroes_breaker_transitions_total", breaker="metrics-test", state="closed") + 1
     )
+
+
+def test_registrations_check_ins_and_reports_are_counted_once_each(
+    client, api_client, event_factory, participation_factory, user_factory, django_capture_on_commit_callbacks
+):
+    figures = ("mutiroes_registrations_total", "mutiroes_check_ins_total", "mutiroes_reports_filed_total")
+    event = event_factory(start_date=clock.now() - timedelta(hours=1), end_date=clock.now() + timedelta(hours=2))
+    volunteer = participation_factory(event=event, user=user_factory()).user
+    account = {"username": "contada", "email": "contada@example.org", "password": "mutirao-contado-2026"}
+    report = {"participants": 1, "trash_kg": "12.5"}
+    check_in, file_report = f"{EVENTS}/{event.pk}/check-in", f"{EVENTS}/{event.pk}/report"
+    before = own_metrics(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/auth/register", account, content_type="application/json").status_code == 201
+        assert api_client.post(check_in, {"code": event.check_in_code}, user=volunteer).status_code == 200
+        assert api_client.post(file_report, report, user=event.organizer).status_code == 201
+    # Repeats count nothing: the same account again (409), a second check-in (answered as done), a second POST.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/auth/register", account, content_type="application/json").status_code == 409
+        assert api_client.post(check_in, {"code": event.check_in_code}, user=volunteer).status_code == 200
+        assert api_client.post(file_report, report, user=event.organizer).status_code == 409
+
+    after = own_metrics(client)
+    assert [value(after, name) - value(before, name) for name in figures] == [1, 1, 1]

@@ -14,6 +14,7 @@ from mutiroes.jobs.models import JobRun
 from mutiroes.scheduler import jobs
 from mutiroes.scheduler.jobs import job_table
 from mutiroes.scheduler.runner import Runner
+from tests.metrics.support import own_metrics, value
 from tests.scheduler.conftest import queued
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -140,8 +141,9 @@ def test_back_within_the_grace_time_each_job_runs_once(stub_broker):
 
 
 @pytest.mark.django_db
-def test_back_after_the_grace_time_the_run_is_recorded_missed_and_logged(stub_broker, caplog):
+def test_back_after_the_grace_time_the_run_is_recorded_missed_and_logged(stub_broker, caplog, client):
     caplog.set_level(logging.WARNING, logger="mutiroes.scheduler.runner")
+    before = own_metrics(client)
     runs = runner().catch_up(now=at(2026, 11, 29, 3, 30))  # the 02:00 cleanup is 1 h 30 late
 
     missed = next(run for run in runs if run.job == CLEANUP)
@@ -151,6 +153,10 @@ def test_back_after_the_grace_time_the_run_is_recorded_missed_and_logged(stub_br
     assert any("MISSED" in record.message and CLEANUP in record.message for record in caplog.records)
     # The monthly report of October, due 1 November, is long past too.
     assert JobRun.objects.get(job=MONTHLY).state == "missed"
+    after = own_metrics(client)
+    for job in (CLEANUP, MONTHLY):
+        missed_runs = [value(text, "mutiroes_scheduler_missed_runs_total", job=job) for text in (before, after)]
+        assert missed_runs[1] == missed_runs[0] + 1, job
 
 
 @pytest.mark.django_db
