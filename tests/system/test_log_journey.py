@@ -1,10 +1,10 @@
 """JSON logs of a whole journey, from the real processes (`mutiroes serve`, `mutiroes worker`), hold no secret.
 
-A volunteer registers, signs in, adds a phone number, joins an event (the worker sends the registration e-mail),
-forgets the password, resets it from the e-mailed link and signs in again; one wrong password on the way. Every
-line both processes wrote must be one JSON object with the documented fields, the ids must be there (request and
-user on the API's lines, job and message on the worker's), and no password, token, e-mail address or phone number
-used in the journey may appear in any line.
+A volunteer registers, confirms the address from the e-mailed link, signs in, adds a phone number, joins an event
+(the worker sends the registration e-mail), forgets the password, resets it from the e-mailed link and signs in
+again; one wrong password on the way. Every line both processes wrote must be one JSON object with the documented
+fields, the ids must be there (request and user on the API's lines, job and message on the worker's), and no
+password, token, e-mail address or phone number used in the journey may appear in any line.
 """
 
 import json
@@ -68,6 +68,11 @@ def test_the_json_logs_of_a_whole_journey_hold_no_secret(
     account = {"username": "rafaela", "email": EMAIL, "password": PASSWORD, "first_name": "Rafaela"}
     registered = _call(api, "POST", "/api/v1/auth/register", account)
     assert registered.status == 201, registered
+    # The address is confirmed from the e-mailed link (signed token in the query string, posted by the web app).
+    poll(lambda: _mail_to(smtp_server, "confirme") is not None, timeout_s=30, what="the verification e-mail")
+    verify_link = re.search(r"http\S+/verificar-email\?\S+", _mail_to(smtp_server, "confirme").text()).group(0)
+    verify_token = parse_qs(urlsplit(verify_link).query)["token"][0]
+    assert _call(api, "POST", "/api/v1/auth/email/verify", {"token": verify_token}).status == 204
     assert _call(api, "POST", "/api/v1/auth/token", {"username": EMAIL, "password": "not-" + PASSWORD}).status == 401
     tokens = _call(api, "POST", "/api/v1/auth/token", {"username": "rafaela", "password": PASSWORD}).json()
     me = _call(api, "PATCH", "/api/v1/users/me", {"phone": PHONE}, token=tokens["access"])
@@ -96,7 +101,7 @@ def test_the_json_logs_of_a_whole_journey_hold_no_secret(
     unsubscribe_token = parse_qs(urlsplit(unsubscribe_path).query)["token"][0]
     secrets = [PASSWORD, NEW_PASSWORD, EMAIL, EMAIL.lower(), EMAIL.upper(), "98765-4321", "987654321",
                tokens["access"], tokens["refresh"], refreshed["access"], refreshed["refresh"], again.json()["access"],
-               reset["token"], unsubscribe_token]  # fmt: skip
+               reset["token"], unsubscribe_token, verify_token]  # fmt: skip
     lines = {"api": api.log_path.read_text().splitlines(), "worker": worker.log().splitlines()}
     records = {name: [_parse(line, name) for line in found if line.strip()] for name, found in lines.items()}
 
