@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,16 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers._process import LOOPBACK, free_port, port_is_open, tail, wait_until
+from tests.support.polling import wait_for
+from tests.support.processes import LOOPBACK, ManagedProcess, child_env, free_port, mutiroes, port_is_open
 
 pytestmark = pytest.mark.system
-DROPPED = {"DATABASE_URL", "DATABASE_REPLICA_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "CACHE_URL", "BROKER_URL"}
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in DROPPED}
-    env.update(PYTHONUNBUFFERED="1", EMBEDDED_WORKER="false", EMBEDDED_SCHEDULER="false", **extra)
-    return env
+    return child_env(EMBEDDED_WORKER="false", EMBEDDED_SCHEDULER="false", **extra)
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +28,14 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     data, port = tmp_path_factory.mktemp("dev-server"), free_port()
     env = _env(MUTIROES_MODE="embedded", MUTIROES_DATA_DIR=str(data), COOKIE_SECURE="true", HSTS_SECONDS="600",
                NINJA_NUM_PROXIES="1")  # fmt: skip
-    log = data / "dev.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "mutiroes", "dev", "--no-demo", "--host", LOOPBACK, "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    server = ManagedProcess(mutiroes("dev", "--no-demo", "--host", LOOPBACK, "--port", str(port)), env=env,
+                            log_path=data / "dev.log", cwd=Path.cwd())  # fmt: skip
+    server.spawn()
     try:
-        wait_until(lambda: port_is_open(port), timeout_s=120, what=f"mutiroes dev on {port}\n{tail(log)}")
+        wait_for(lambda: server.check_alive() or port_is_open(port), timeout_s=120, what=f"mutiroes dev on {port}")
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        server.stop(timeout_s=20)
 
 
 def _get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:

@@ -9,7 +9,6 @@ it again before it ends.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,16 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.gateway.support import ALLOWED_ORIGIN, AddressPool, Backend, Gateway, new_run_dir, remove_run_dir
-from tests.servers._process import free_port, tail
 from tests.servers.redis import RedisServer
-from tests.system.support import database_url
+from tests.support.processes import child_env, database_url, free_port, tail
 
 REPLICAS = 3
 OPERATOR_TOKEN = "operador-do-gateway-" + "x" * 32  # the replicas' HEALTH_TOKEN
 # Variables of the test process the replicas must not inherit (each is set below, or must stay unset).
-_DROPPED = {"REDIS_SENTINELS", "REDIS_URL", "CACHE_URL", "BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
-            "LOGIN_THROTTLE", "DB_STATEMENT_TIMEOUT_MS", "HEALTH_TOKEN",
-            "HSTS_SECONDS", "COOKIE_SECURE"}  # fmt: skip
 
 
 @dataclass
@@ -56,8 +51,7 @@ class Stack:
 def _backend_env(*, redis: RedisServer, data_dir: Path, media_root: Path, static_root: Path) -> dict[str, str]:
     from django.conf import settings
 
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
-    env.update(
+    env = child_env(
         MUTIROES_MODE="embedded",  # with DATABASE_URL set: PostgreSQL, no other server required
         EMBEDDED_WORKER="false",
         EMBEDDED_SCHEDULER="false",
@@ -74,8 +68,8 @@ def _backend_env(*, redis: RedisServer, data_dir: Path, media_root: Path, static
         MUTIROES_DATA_DIR=str(data_dir),
         DB_STATEMENT_TIMEOUT_MS="10000",
         LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
     )
+    env.pop("COOKIE_SECURE", None)  # a developer's own setting must not change what these tests see
     return env
 
 

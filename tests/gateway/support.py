@@ -16,7 +16,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +23,16 @@ from typing import Any
 
 from deploy.nginx.render import GatewayConfig, check, command, render
 
-from tests.servers._process import (
+from tests.support.polling import wait_for
+from tests.support.processes import (
     LOOPBACK,
+    ManagedProcess,
     free_port,
-    kill_group,
     make_temp_dir,
     port_is_open,
+    reap_pid_files,
     reap_stale_dirs,
     tail,
-    wait_until,
-    want_pdeathsig,
 )
 
 PREFIX = "mutiroes-gateway"
@@ -134,40 +133,11 @@ class AddressPool:
 # -- processes -------------------------------------------------------------------------------------
 
 
-class Supervised:
-    """A command in its own session (the whole group is signalled), output to a log file."""
+class Supervised(ManagedProcess):
+    """A gateway process, its pgid file in the run's directory (see reap_stale_runs)."""
 
     def __init__(self, name: str, cmd: list[str], *, env: dict[str, str], log_path: Path, pid_dir: Path) -> None:
-        self.name, self.cmd, self.env, self.log_path, self.pid_dir = name, cmd, env, log_path, pid_dir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def spawn(self) -> None:
-        cmd = self.cmd
-        if want_pdeathsig():
-            cmd = ["setpriv", "--pdeathsig=KILL", "--", *cmd]
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, env=self.env, cwd=self.log_path.parent, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        (self.pid_dir / f"{self.name}.pgid").write_text(str(self.proc.pid))
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def check_alive(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            code = None if self.proc is None else self.proc.returncode
-            raise RuntimeError(f"{self.name} exited ({code}):\n{tail(self.log_path, 40)}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole group (gunicorn's master and its workers die together) and reap it."""
-        if self.proc is not None:
-            kill_group(self.proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-            (self.pid_dir / f"{self.name}.pgid").unlink(missing_ok=True)
+        super().__init__(cmd, env=env, log_path=log_path, name=name, pid_dir=pid_dir)
 
 
 class Backend(Supervised):
@@ -196,12 +166,12 @@ class Backend(Supervised):
         return False
 
     def start(self, timeout_s: float = 60) -> Backend:
-        wait_until(lambda: not port_is_open(self.port), timeout_s=10, what=f"port {self.port} free")
+        wait_for(lambda: not port_is_open(self.port), timeout_s=10, what=f"port {self.port} free")
         self.spawn()
         return self
 
     def wait_live(self, timeout_s: float = 60) -> None:
-        wait_until(self.live, timeout_s=timeout_s, what=f"{self.name} /liveness on {self.port}", interval_s=0.2)
+        wait_for(self.live, timeout_s=timeout_s, what=f"{self.name} /liveness on {self.port}", interval_s=0.2)
 
 
 class Gateway(Supervised):
@@ -247,7 +217,7 @@ class Gateway(Supervised):
             return False
 
         try:
-            wait_until(up, timeout_s=timeout_s, what=f"nginx on {self.port}", interval_s=0.05)
+            wait_for(up, timeout_s=timeout_s, what=f"nginx on {self.port}", interval_s=0.05)
         except (TimeoutError, RuntimeError) as exc:
             raise RuntimeError(f"{exc}\n{tail(self.error_log, 30)}") from exc
         return self
@@ -258,24 +228,15 @@ class Gateway(Supervised):
     def stop(self) -> None:
         """SIGQUIT: graceful shutdown; SIGKILL if it lingers."""
         if self.running:
-            assert self.proc is not None
-            os.kill(self.proc.pid, signal.SIGQUIT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        (self.pid_dir / f"{self.name}.pgid").unlink(missing_ok=True)
+            self.signal(signal.SIGQUIT)
+            with contextlib.suppress(AssertionError):
+                self.wait(timeout_s=10)
+        self.kill()
 
 
 def reap_stale_runs() -> None:
     """Kill what earlier, killed runs left running (their pgid files) and remove their files."""
-
-    def reap(path: Path) -> None:
-        for pgid_file in path.glob("*.pgid"):
-            with contextlib.suppress(ValueError, OSError):
-                kill_group(int(pgid_file.read_text().strip()))
-
-    reap_stale_dirs(PREFIX, reap)
+    reap_stale_dirs(PREFIX, reap_pid_files)
 
 
 def new_run_dir() -> Path:
@@ -287,18 +248,6 @@ def new_run_dir() -> Path:
 
 def remove_run_dir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-def wait_for(check: Any, *, timeout_s: float, what: str, interval_s: float = 0.1) -> Any:
-    """Call `check()` until it returns something truthy (returned); bounded."""
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval_s)
-    raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what} (last: {last!r})")
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:

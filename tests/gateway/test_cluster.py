@@ -31,7 +31,7 @@ import pytest
 from deploy.cluster.cluster import OFFSETS, SCRAPE_INTERVAL_S, prometheus_binary, web_programs
 
 from tests.gateway.support import request
-from tests.servers._process import LOOPBACK, make_temp_dir, reap_stale_dirs
+from tests.support.processes import LOOPBACK, make_temp_dir, reap_stale_dirs
 
 pytestmark = pytest.mark.system
 

@@ -19,8 +19,9 @@ from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.events.models import Event
 from tests.api.test_events_router import event_payload
-from tests.gateway.support import request, wait_for
-from tests.system.support import database_url
+from tests.gateway.support import request
+from tests.support.polling import wait_for
+from tests.support.processes import database_url
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

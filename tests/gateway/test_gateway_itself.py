@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.gateway.support import Gateway, new_run_dir, remove_run_dir, request
-from tests.servers._process import free_port
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.system
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.gateway.support import ALLOWED_ORIGIN, request, wait_for
+from tests.gateway.support import ALLOWED_ORIGIN, request
+from tests.support.polling import wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

@@ -28,8 +28,9 @@ from mutiroes.impact.selectors import factor_set_active
 from mutiroes.jobs import registry as jobs
 from mutiroes.jobs import workflows
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from tests.gateway.support import Gateway, request, wait_for
-from tests.system.support import database_url
+from tests.gateway.support import Gateway, request
+from tests.support.polling import wait_for
+from tests.support.processes import database_url
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

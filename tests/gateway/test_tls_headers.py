@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.gateway.support import Gateway, request, self_signed_certificate
-from tests.servers._process import free_port
+from tests.support.processes import free_port
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 ONE_YEAR = "max-age=31536000"

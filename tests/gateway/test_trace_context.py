@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.gateway.support import Gateway, new_run_dir, remove_run_dir, request
-from tests.servers._process import LOOPBACK, free_port
+from tests.support.processes import LOOPBACK, free_port
 
 pytestmark = pytest.mark.system
 CLIENT_PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

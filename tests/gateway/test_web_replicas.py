@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.support import Gateway, Supervised, request, wait_for
-from tests.servers._process import LOOPBACK, free_port
+from tests.gateway.support import Gateway, Supervised, request
+from tests.support.polling import wait_for
+from tests.support.processes import LOOPBACK, free_port
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.servers._process import LOOPBACK, free_port
+from tests.support.processes import LOOPBACK, free_port
 
 
 @dataclass

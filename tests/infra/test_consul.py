@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +32,8 @@ from mutiroes.infra.consul import (
     services_for,
 )
 from tests.infra.fake_consul import FakeConsul
-from tests.servers._process import LOOPBACK, free_port, kill_group, tail, wait_until
+from tests.support.polling import wait_for
+from tests.support.processes import LOOPBACK, ManagedProcess, child_env, free_port, mutiroes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,7 +132,7 @@ def test_a_worker_registers_with_a_ttl_check_and_its_heartbeats_arrive(fake_cons
     assert check["DeregisterCriticalServiceAfter"] == "60s"
     assert "http" not in check
 
-    wait_until(lambda: fake_consul.passes("service:worker-1:42") >= 5, timeout_s=10, what="five TTL passes")
+    wait_for(lambda: fake_consul.passes("service:worker-1:42") >= 5, timeout_s=10, what="five TTL passes")
     assert fake_consul.status("service:worker-1:42") == "passing"
 
 
@@ -142,7 +141,7 @@ def test_a_scheduler_heartbeats_too(fake_consul, registrations):
         registrations, role="scheduler", service_id="sched-1", address=LOOPBACK, config=fast(fake_consul.url)
     )
     assert registration.wait_registered(5)
-    wait_until(lambda: fake_consul.status("service:sched-1") == "passing", timeout_s=5, what="a passing TTL check")
+    wait_for(lambda: fake_consul.status("service:sched-1") == "passing", timeout_s=5, what="a passing TTL check")
     assert fake_consul.services["sched-1"]["Service"] == "mutiroes-scheduler"
 
 
@@ -150,7 +149,7 @@ def test_stop_deregisters_and_ends_the_heartbeats(fake_consul):
     registration = Registration(role="worker", service_id="w-1", address=LOOPBACK, config=fast(fake_consul.url))
     registration.start()
     assert registration.wait_registered(5)
-    wait_until(lambda: fake_consul.passes("service:w-1") >= 2, timeout_s=5, what="heartbeats")
+    wait_for(lambda: fake_consul.passes("service:w-1") >= 2, timeout_s=5, what="heartbeats")
 
     registration.stop()
 
@@ -166,13 +165,13 @@ def test_stop_deregisters_and_ends_the_heartbeats(fake_consul):
 
 def test_a_dead_worker_stops_beating_and_its_check_goes_critical(fake_consul, registrations):
     registration = start(registrations, role="worker", service_id="w-2", address=LOOPBACK, config=fast(fake_consul.url))
-    wait_until(lambda: fake_consul.status("service:w-2") == "passing", timeout_s=5, what="a passing TTL check")
+    wait_for(lambda: fake_consul.status("service:w-2") == "passing", timeout_s=5, what="a passing TTL check")
 
     # What a SIGKILL leaves behind: the heartbeat thread gone, no deregistration.
     registration._stopping.set()
     registration._thread.join(2)
 
-    wait_until(lambda: fake_consul.status("service:w-2") == "critical", timeout_s=5, what="the TTL to expire")
+    wait_for(lambda: fake_consul.status("service:w-2") == "critical", timeout_s=5, what="the TTL to expire")
     assert healthy_instances("mutiroes-worker", config=fast(fake_consul.url)) == []
     registration._registered.clear()  # nothing to deregister in the fixture's stop()
 
@@ -191,7 +190,7 @@ def test_consul_down_never_blocks_and_the_process_registers_once_consul_is_back(
     assert time.monotonic() - started < 0.2  # start() returns at once: the retries run in the background
 
     # The process keeps working while registration retries with backoff, through the `http` breaker.
-    wait_until(lambda: http_breaker.opened, timeout_s=10, what="the http breaker to open")
+    wait_for(lambda: http_breaker.opened, timeout_s=10, what="the http breaker to open")
     assert not registration.registered
     assert sum(range(10_000)) == 49_995_000  # this thread is free to do its work
 
@@ -220,7 +219,7 @@ def test_stop_while_consul_is_down_returns_promptly_without_raising():
 def test_heartbeats_resume_after_a_consul_outage(fake_consul, registrations, monkeypatch):
     monkeypatch.setattr(http_breaker, "_recovery_timeout", 0.3)
     registration = start(registrations, role="worker", service_id="w-4", address=LOOPBACK, config=fast(fake_consul.url))
-    wait_until(lambda: fake_consul.status("service:w-4") == "passing", timeout_s=5, what="a passing TTL check")
+    wait_for(lambda: fake_consul.status("service:w-4") == "passing", timeout_s=5, what="a passing TTL check")
 
     fake_consul.stop()
     time.sleep(0.5)
@@ -228,17 +227,17 @@ def test_heartbeats_resume_after_a_consul_outage(fake_consul, registrations, mon
     before = fake_consul.passes("service:w-4")
     fake_consul.start()
 
-    wait_until(lambda: fake_consul.passes("service:w-4") > before + 2, timeout_s=10, what="heartbeats after the outage")
+    wait_for(lambda: fake_consul.passes("service:w-4") > before + 2, timeout_s=10, what="heartbeats after the outage")
     assert len(fake_consul.recorded("PUT", "/v1/agent/service/register")) == 1  # Consul kept its state: no re-register
 
 
 def test_a_worker_registers_again_when_consul_lost_its_state(fake_consul, registrations):
     registration = start(registrations, role="worker", service_id="w-5", address=LOOPBACK, config=fast(fake_consul.url))
-    wait_until(lambda: fake_consul.status("service:w-5") == "passing", timeout_s=5, what="a passing TTL check")
+    wait_for(lambda: fake_consul.status("service:w-5") == "passing", timeout_s=5, what="a passing TTL check")
 
     fake_consul.forget()  # an agent restarted without its data: the next pass is a 500 "does not have associated TTL"
 
-    wait_until(lambda: fake_consul.status("service:w-5") == "passing", timeout_s=5, what="registration again")
+    wait_for(lambda: fake_consul.status("service:w-5") == "passing", timeout_s=5, what="registration again")
     assert len(fake_consul.recorded("PUT", "/v1/agent/service/register")) == 2
     assert registration.registered
 
@@ -251,7 +250,7 @@ def test_an_api_process_registers_again_when_consul_lost_its_state(fake_consul, 
 
     fake_consul.forget()
 
-    wait_until(lambda: "b-2" in fake_consul.services, timeout_s=5, what="registration again")
+    wait_for(lambda: "b-2" in fake_consul.services, timeout_s=5, what="registration again")
     assert len(fake_consul.recorded("PUT", "/v1/agent/service/register")) == 2
 
 
@@ -415,9 +414,7 @@ def test_a_wildcard_bind_registers_this_hosts_address():
 
 
 def _process_env(tmp_path: Path, fake: FakeConsul, instance_id: str) -> dict[str, str]:
-    drop = {"REDIS_URL", "REDIS_SENTINELS", "CACHE_URL", "DJANGO_SETTINGS_MODULE"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(
+    return child_env(
         MUTIROES_MODE="distributed",
         SECRET_KEY="test-secret-key-for-the-consul-process-tests-000000",
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -429,49 +426,30 @@ def _process_env(tmp_path: Path, fake: FakeConsul, instance_id: str) -> dict[str
         CONSUL_HTTP_ADDR=fake.url,
         CONSUL_CHECK_INTERVAL_S="0.2",
         OUTBOX_RELAY_INTERVAL_S="3600",
-        PYTHONUNBUFFERED="1",
     )
-    return env
 
 
-class _Process:
-    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self._log_file = log.open("wb")
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "mutiroes", *argv], env=env, cwd=ROOT, stdout=self._log_file,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    def signal(self, sig: int) -> None:
-        # To the main process only, as supervisord or Docker do; it passes SIGTERM on to its children itself.
-        self.popen.send_signal(sig)
-
-    def wait(self, timeout_s: float) -> int:
-        try:
-            return self.popen.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"did not exit within {timeout_s}s:\n{tail(self.log)}") from None
-
-    def close(self) -> None:
-        kill_group(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(10)
-        self._log_file.close()
+def _process(argv: list[str], env: dict[str, str], log: Path) -> ManagedProcess:
+    process = ManagedProcess(mutiroes(*argv), env=env, log_path=log, cwd=ROOT)
+    process.spawn()
+    return process
 
 
 @pytest.fixture
-def processes() -> Iterator[list[_Process]]:
-    started: list[_Process] = []
+def processes() -> Iterator[list[ManagedProcess]]:
+    started: list[ManagedProcess] = []
     yield started
     for process in started:
-        process.close()
+        process.cleanup()
 
 
-def _serve(processes: list[_Process], tmp_path: Path, fake: FakeConsul, instance_id: str) -> tuple[_Process, int]:
+def _serve(
+    processes: list[ManagedProcess], tmp_path: Path, fake: FakeConsul, instance_id: str
+) -> tuple[ManagedProcess, int]:
     port = free_port()
     work = tmp_path / instance_id
     work.mkdir()
-    process = _Process(
+    process = _process(
         ["serve", "--host", LOOPBACK, "--port", str(port), "--workers", "1"],
         _process_env(work, fake, instance_id),
         work / "gunicorn.log",
@@ -480,17 +458,17 @@ def _serve(processes: list[_Process], tmp_path: Path, fake: FakeConsul, instance
     return process, port
 
 
-def _wait_registered(fake: FakeConsul, service_id: str, process: _Process) -> None:
+def _wait_registered(check: Callable[[], bool], process: ManagedProcess, what: str) -> None:
     try:
-        wait_until(lambda: service_id in fake.services, timeout_s=60, what=f"{service_id} to register")
+        wait_for(check, timeout_s=60, what=what)
     except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{tail(process.log)}") from None
+        raise AssertionError(f"{exc}\n{process.log_tail()}") from None
 
 
 def test_gunicorn_registers_when_ready_and_deregisters_on_exit(fake_consul, processes, tmp_path):
     process, port = _serve(processes, tmp_path, fake_consul, "backend-t1")
 
-    _wait_registered(fake_consul, "backend-t1", process)
+    _wait_registered(lambda: "backend-t1" in fake_consul.services, process, "backend-t1 to register")
     service = fake_consul.services["backend-t1"]
     assert (service["Service"], service["Address"], service["Port"]) == ("mutiroes-api", LOOPBACK, port)
 
@@ -498,13 +476,13 @@ def test_gunicorn_registers_when_ready_and_deregisters_on_exit(fake_consul, proc
         fake_consul.run_http_checks()  # Consul's probe of the real /liveness
         return fake_consul.status("service:backend-t1") == "passing"
 
-    wait_until(passing, timeout_s=30, what="the /liveness check to pass")
+    wait_for(passing, timeout_s=30, what="the /liveness check to pass")
     assert healthy_instances("mutiroes-api", config=fast(fake_consul.url)) == [Instance(LOOPBACK, port)]
 
     process.signal(signal.SIGTERM)
     process.wait(30)
 
-    assert "backend-t1" not in fake_consul.services, tail(process.log)
+    assert "backend-t1" not in fake_consul.services, process.log_tail()
     assert fake_consul.recorded("PUT", "/v1/agent/service/deregister/backend-t1")
 
 
@@ -513,18 +491,18 @@ def test_a_sigkilled_backend_goes_critical_and_leaves_the_rendered_upstreams(fak
     # render leaves it out.
     dead, dead_port = _serve(processes, tmp_path, fake_consul, "backend-k1")
     alive, alive_port = _serve(processes, tmp_path, fake_consul, "backend-k2")
-    _wait_registered(fake_consul, "backend-k1", dead)
-    _wait_registered(fake_consul, "backend-k2", alive)
+    _wait_registered(lambda: "backend-k1" in fake_consul.services, dead, "backend-k1 to register")
+    _wait_registered(lambda: "backend-k2" in fake_consul.services, alive, "backend-k2 to register")
 
     def both_passing() -> bool:
         fake_consul.run_http_checks()
         return {fake_consul.status("service:backend-k1"), fake_consul.status("service:backend-k2")} == {"passing"}
 
-    wait_until(both_passing, timeout_s=30, what="both backends to pass their checks")
+    wait_for(both_passing, timeout_s=30, what="both backends to pass their checks")
     before = render_from_consul(TEMPLATE, services_for(TEMPLATE), config=fast(fake_consul.url))
     assert f"{LOOPBACK}:{dead_port} " in before.text and f"{LOOPBACK}:{alive_port} " in before.text
 
-    kill_group(dead.popen.pid, signal.SIGKILL)  # the master and its workers: nothing answers on the port
+    dead.signal_group(signal.SIGKILL)  # the master and its workers: nothing answers on the port
     dead.wait(10)
     fake_consul.run_http_checks()
 
@@ -536,7 +514,7 @@ def test_a_sigkilled_backend_goes_critical_and_leaves_the_rendered_upstreams(fak
 
 
 def test_a_worker_process_registers_heartbeats_and_deregisters_on_sigterm(fake_consul, processes, tmp_path):
-    process = _Process(
+    process = _process(
         ["worker", "--processes", "1", "--threads", "1"],
         _process_env(tmp_path, fake_consul, "worker-t1"),
         tmp_path / "worker.log",
@@ -547,18 +525,15 @@ def test_a_worker_process_registers_heartbeats_and_deregisters_on_sigterm(fake_c
         ids = [sid for sid in list(fake_consul.services) if sid.startswith("worker-t1:")]
         return ids[0] if ids else None
 
-    try:
-        wait_until(lambda: registered_id() is not None, timeout_s=60, what="the worker process to register")
-    except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{tail(process.log)}") from None
+    _wait_registered(lambda: registered_id() is not None, process, "the worker process to register")
     service_id = registered_id()
     assert fake_consul.services[service_id]["Service"] == "mutiroes-worker"
-    wait_until(lambda: fake_consul.passes(f"service:{service_id}") >= 3, timeout_s=10, what="worker heartbeats")
+    wait_for(lambda: fake_consul.passes(f"service:{service_id}") >= 3, timeout_s=10, what="worker heartbeats")
 
     process.signal(signal.SIGTERM)
     process.wait(60)
 
-    assert service_id not in fake_consul.services, tail(process.log)
+    assert service_id not in fake_consul.services, process.log_tail()
 
 
 def test_consul_render_command_without_its_template_says_so(tmp_path, settings, capsys):

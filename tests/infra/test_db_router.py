@@ -18,7 +18,7 @@ from django.test import RequestFactory
 
 from mutiroes.infra import db_router
 from mutiroes.infra.db_router import REPLICA_ALIAS, STICKY_COOKIE, PrimaryReplicaRouter, ReplicaRoutingMiddleware
-from tests.servers._process import free_port
+from tests.support.processes import child_env, free_port
 
 TOKEN_A = "Bearer token-of-client-a"
 TOKEN_B = "Bearer token-of-client-b"
@@ -256,13 +256,10 @@ SETTINGS_PROBE = (
 
 def _settings_in(mode: str, **extra: str) -> dict[str, Any]:
     import json
-    import os
     import subprocess
     import sys
 
-    drop = {"DATABASE_URL", "DATABASE_REPLICA_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "CACHE_URL"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(MUTIROES_MODE=mode, SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", BROKER_URL="stub://", **extra)
+    env = child_env(MUTIROES_MODE=mode, SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", BROKER_URL="stub://", **extra)
     result = subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE], env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from mutiroes.infra.exporter import NginxCollector, ReplicationCollector, SentinelCollector, parse_stub_status
 from tests.gateway.support import Gateway, new_run_dir, remove_run_dir, request
 from tests.metrics.support import value
-from tests.servers._process import free_port
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.system
 MASTER = "mymaster"
@@ -56,9 +56,9 @@ def test_sentinels_report_the_master_and_lose_the_quorum_when_two_are_gone(redis
     sentinels = redis_factory.sentinels(master, 3, quorum=2, down_after_ms=1000, failover_timeout_ms=5000)
     collector = SentinelCollector([s.address for s in sentinels], MASTER)
 
-    from tests.system.support import poll
+    from tests.support.polling import wait_for
 
-    poll(lambda: value(_text(collector), "mutiroes_sentinel_quorum_ok") == 3, timeout_s=30, what="a quorum")
+    wait_for(lambda: value(_text(collector), "mutiroes_sentinel_quorum_ok") == 3, timeout_s=30, what="a quorum")
     text = _text(collector)
     assert value(text, "mutiroes_sentinel_up") == 3
     assert value(text, "mutiroes_sentinel_master", address=f"127.0.0.1:{master.port}") == 3
@@ -66,7 +66,7 @@ def test_sentinels_report_the_master_and_lose_the_quorum_when_two_are_gone(redis
     for sentinel in sentinels[1:]:
         sentinel.stop()
     survivor = f"127.0.0.1:{sentinels[0].port}"
-    poll(lambda: value(_text(collector), "mutiroes_sentinel_quorum_ok", sentinel=survivor) == 0, timeout_s=30,
+    wait_for(lambda: value(_text(collector), "mutiroes_sentinel_quorum_ok", sentinel=survivor) == 0, timeout_s=30,
          what="the survivor to see no quorum")  # fmt: skip
     text = _text(collector)
     assert value(text, "mutiroes_sentinel_up") == 1

@@ -24,8 +24,8 @@ from types import FrameType
 
 import pytest
 
-from tests.servers._process import make_temp_dir, reap_stale_dirs
 from tests.servers.postgres import FAST_SETTINGS, PostgresCluster, PostgresUnavailable
+from tests.support.processes import make_temp_dir, reap_stale_dirs
 
 TEST_DB_VARIABLE = "MUTIROES_TEST_DB"
 DATA_DIR_PREFIX = "mutiroes-test"

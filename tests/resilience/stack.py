@@ -11,92 +11,46 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from tests.servers._process import LOOPBACK, free_port, kill_group, tail, wait_until
-
-# Variables of the test process that must not leak into the servers (each test says what it wants).
-_DROPPED = {"REDIS_SENTINELS", "REDIS_URL", "CACHE_URL", "BROKER_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-
+from tests.support.polling import wait_for
+from tests.support.processes import LOOPBACK, ManagedProcess, child_env, children, free_port, mutiroes, tail
 
 # The servers' HEALTH_TOKEN: /health shows its detail (breakers, fallbacks) only with it.
 OPERATOR_TOKEN = "operador-dos-testes-de-resiliencia"
 
 
 def server_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
-    env.update(PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", MUTIROES_MODE="embedded", EMBEDDED_WORKER="false",
-               EMBEDDED_SCHEDULER="false", HEALTH_TOKEN=OPERATOR_TOKEN)  # fmt: skip
-    env.update(overrides)
-    return env
+    defaults = {"LOG_LEVEL": "INFO", "MUTIROES_MODE": "embedded", "EMBEDDED_WORKER": "false",
+                "EMBEDDED_SCHEDULER": "false", "HEALTH_TOKEN": OPERATOR_TOKEN}  # fmt: skip
+    return child_env(**{**defaults, **overrides})
 
 
 def migrate(env: dict[str, str], log_path: Path, timeout_s: float = 120) -> None:
     """`mutiroes migrate` in a subprocess, as the deploy's migrate job does."""
     with log_path.open("ab") as log:
         result = subprocess.run(
-            [sys.executable, "-m", "mutiroes", "migrate", "--noinput", "-v", "0"], env=env, stdout=log,
+            mutiroes("migrate", "--noinput", "-v", "0"), env=env, stdout=log,
             stderr=subprocess.STDOUT, timeout=timeout_s, check=False,
         )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(f"migrate failed ({result.returncode}):\n{tail(log_path, 40)}")
 
 
-class _Process:
-    """A command in its own session, output to a log file; the whole group dies at cleanup."""
-
-    def __init__(self, command: list[str], *, env: dict[str, str], log_path: Path) -> None:
-        self.command, self.env, self.log_path = command, env, log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: Any = None
-
-    def _spawn(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self.command, env=self.env, cwd=self.log_path.parent, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    def check_alive(self) -> None:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"{self.command[2:4]} exited with {self.proc.returncode}:\n{tail(self.log_path, 60)}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def log_tail(self, lines: int = 60) -> str:
-        return tail(self.log_path, lines)
-
-    def cleanup(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            kill_group(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                kill_group(self.proc.pid, signal.SIGKILL)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.proc.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
-class ApiServer(_Process):
+class ApiServer(ManagedProcess):
     """`mutiroes serve` (gunicorn, sync workers) on a free loopback port."""
 
     def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
         self.port = free_port()
-        command = [sys.executable, "-m", "mutiroes", "serve", "--host", LOOPBACK, "--port", str(self.port),
-                   "--workers", str(workers), "--timeout", "30"]  # fmt: skip
+        command = mutiroes("serve", "--host", LOOPBACK, "--port", str(self.port), "--workers", str(workers),
+                           "--timeout", "30")  # fmt: skip
         super().__init__(command, env=env, log_path=log_path)
 
     @property
@@ -104,8 +58,8 @@ class ApiServer(_Process):
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self, timeout_s: float = 60) -> ApiServer:
-        self._spawn()
-        wait_until(self._live, timeout_s=timeout_s, what=f"the API on port {self.port}", interval_s=0.2)
+        self.spawn()
+        wait_for(self._live, timeout_s=timeout_s, what=f"the API on port {self.port}", interval_s=0.2)
         return self
 
     def _live(self) -> bool:
@@ -115,44 +69,14 @@ class ApiServer(_Process):
         return False
 
 
-class WorkerProcess(_Process):
-    """`mutiroes worker --processes P --threads T` (Dramatiq)."""
-
-    READY_LINE = "Worker process is ready for action."
-
-    def __init__(self, *, env: dict[str, str], log_path: Path, processes: int = 1, threads: int = 2) -> None:
-        self.processes = processes
-        command = [sys.executable, "-m", "mutiroes", "worker", "--processes", str(processes),
-                   "--threads", str(threads)]  # fmt: skip
-        super().__init__(command, env=env, log_path=log_path)
-
-    def start(self, timeout_s: float = 60) -> WorkerProcess:
-        self._spawn()
-        wait_until(self._ready, timeout_s=timeout_s, what="the worker ready", interval_s=0.1)
-        return self
-
-    def _ready(self) -> bool:
-        self.check_alive()
-        return self.log().count(self.READY_LINE) >= self.processes
-
-
 # -- a PostgreSQL that stops answering -------------------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError, ValueError):
-                found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 @contextlib.contextmanager
 def frozen(cluster: Any) -> Iterator[None]:
     """SIGSTOP the postmaster *and* every backend (each runs in its own session, so signalling the postmaster's
     group, as PostgresCluster.pause() does, leaves open connections answering): a hung database server."""
-    pids = [cluster.pid, *_children(cluster.pid)]
+    pids = [cluster.pid, *children(cluster.pid)]
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGSTOP)
@@ -219,18 +143,6 @@ class Http:
         return self.call("POST", path, json=json, **kwargs)
 
 
-def poll_for(check: Callable[[], Any], *, timeout_s: float, what: str, interval_s: float = 0.25) -> Any:
-    """Call `check()` until it returns something truthy (returned), at most `timeout_s` seconds."""
-    deadline = time.monotonic() + timeout_s
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval_s)
-    raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what} (last: {last!r})")
-
-
 # -- a dead SMTP server that counts who knocks -----------------------------------------------------
 
 
@@ -253,7 +165,7 @@ class CountingDeadSmtp:
     def start(self) -> CountingDeadSmtp:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        wait_until(lambda: _try_bind(sock, self.port), timeout_s=10, what=f"port {self.port} free for the dead SMTP")
+        wait_for(lambda: _try_bind(sock, self.port), timeout_s=10, what=f"port {self.port} free for the dead SMTP")
         sock.listen(64)
         sock.settimeout(0.2)
         self._sock = sock

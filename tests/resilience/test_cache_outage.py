@@ -9,7 +9,8 @@ import time
 import pytest
 
 from tests.resilience.api_data import PASSWORD, category_id, create_events, event_body, register
-from tests.resilience.stack import OPERATOR_TOKEN, Http, poll_for
+from tests.resilience.stack import OPERATOR_TOKEN, Http
+from tests.support.polling import wait_for
 
 pytestmark = pytest.mark.system
 
@@ -24,7 +25,7 @@ def test_cache_down_then_back(start_api, redis_server, figures):
     organizer = register(http, "organizadora")
     create_events(http, organizer, 3, prefix="Plantio no parque")
     assert http.get("/api/v1/events").status == 200
-    assert poll_for(lambda: http.get("/api/v1/events").headers.get("X-Cache") == "hit", timeout_s=10, what="a hit")
+    assert wait_for(lambda: http.get("/api/v1/events").headers.get("X-Cache") == "hit", timeout_s=10, what="a hit")
 
     redis_server.stop()
     down_at = time.monotonic()
@@ -38,7 +39,7 @@ def test_cache_down_then_back(start_api, redis_server, figures):
         "/api/v1/events", event_body(category_id(http), "Plantio com o cache fora"), token=organizer.token
     )
     after_write = http.get("/api/v1/events", timeout_s=10)
-    health = poll_for(
+    health = wait_for(
         lambda: (h := _health(http)).status == 200 and h.body["breakers"]["cache"]["state"] != "closed" and h,
         timeout_s=15, what="/health showing the cache breaker open",
     )  # fmt: skip
@@ -61,12 +62,12 @@ def test_cache_down_then_back(start_api, redis_server, figures):
     up_at = time.monotonic()
     # Two anonymous reads in a row: the first fills the cache once the breaker lets calls through again,
     # the second is served from it (either gunicorn worker may answer either one).
-    poll_for(
+    wait_for(
         lambda: http.get("/api/v1/events").status == 200 and http.get("/api/v1/events").headers.get("X-Cache") == "hit",
         timeout_s=30, what="a cache hit after Redis returned", interval_s=0.5,
     )  # fmt: skip
     hit_after_s = time.monotonic() - up_at
-    healthy = poll_for(lambda: (h := _health(http)).body.get("status") == "ok" and h, timeout_s=30, what="/health ok")
+    healthy = wait_for(lambda: (h := _health(http)).body.get("status") == "ok" and h, timeout_s=30, what="/health ok")
     assert healthy.body["checks"]["cache"]["status"] == "ok"
 
     figures(

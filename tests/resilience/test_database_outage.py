@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from tests.resilience.api_data import Account, category_id, create_events, event_body, register, register_many
-from tests.resilience.stack import OPERATOR_TOKEN, Answer, Http, frozen, poll_for
+from tests.resilience.stack import OPERATOR_TOKEN, Answer, Http, frozen
+from tests.support.polling import wait_for
 
 pytestmark = pytest.mark.system
 
@@ -118,7 +119,7 @@ def test_postgres_stopped_under_write_load(start_api, api_database, redis_server
 
     # -- write load, then the database stops --------------------------------------------------------
     load = WriteLoad(http, volunteers, events, organizer, category_id(http)).start()
-    poll_for(lambda: len(load.successes_since(0)) >= 15, timeout_s=30, what="writes succeeding before the outage")
+    wait_for(lambda: len(load.successes_since(0)) >= 15, timeout_s=30, what="writes succeeding before the outage")
     last_good = http.get("/api/v1/events")  # the list as it is now becomes the last good copy
     assert last_good.status == 200 and last_good.headers.get("X-Cache") == "miss", last_good.headers
     api_database.stop(mode="immediate")
@@ -128,7 +129,7 @@ def test_postgres_stopped_under_write_load(start_api, api_database, redis_server
     readiness = http.get("/readiness", timeout_s=LATENCY_BOUND_S + 5)
     time.sleep(max(0.0, last_good.ended + 1.5 - time.monotonic()))  # the fresh copy has expired
     stale = http.get("/api/v1/events", timeout_s=LATENCY_BOUND_S + 5)
-    health_down = poll_for(
+    health_down = wait_for(
         lambda: (h := _health(http)).status == 503 and h.body["breakers"]["database"]["state"] != "closed" and h,
         timeout_s=15, what="/health showing the database breaker open",
     )  # fmt: skip
@@ -138,9 +139,9 @@ def test_postgres_stopped_under_write_load(start_api, api_database, redis_server
     # -- the database comes back: no restart of the API --------------------------------------------
     api_database.start()
     up_at = time.monotonic()
-    health_up = poll_for(lambda: (h := _health(http)).status == 200 and h, timeout_s=40, what="/health 200 again")
+    health_up = wait_for(lambda: (h := _health(http)).status == 200 and h, timeout_s=40, what="/health 200 again")
     health_recovery_s = time.monotonic() - up_at
-    poll_for(lambda: load.consecutive_successes() >= 12, timeout_s=40, what="writes succeeding again")
+    wait_for(lambda: load.consecutive_successes() >= 12, timeout_s=40, what="writes succeeding again")
     load.stop()
     after_up = [a for a in load.answers if a.started >= up_at]
     first_write_s = min(a.ended for a in after_up if a.status in (200, 201)) - up_at

@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 from mutiroes.infra import cache
 from mutiroes.infra.cache import cache_breaker, safe_cache
-from tests.servers._process import LOOPBACK, free_port
+from tests.support.processes import LOOPBACK, free_port
 
 TIMEOUT_S = 0.5
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from mutiroes.accounts.models import User
-from mutiroes.core import clock
-from mutiroes.events.models import Participation
 from mutiroes.infra.broker import build_broker, get_broker, install_broker
 from mutiroes.notifications import services
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from tests.resilience.stack import CountingDeadSmtp, WorkerProcess, poll_for, server_env
+from tests.factories import make_participants
+from tests.resilience.stack import CountingDeadSmtp, server_env
+from tests.support.polling import wait_for
+from tests.support.processes import WorkerProcess, database_url
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -32,23 +31,6 @@ BREAKER_FAILURES = 5
 BREAKER_RECOVERY_S = 3
 OUTAGE_S = 15
 NAMESPACE = "dramatiq"
-
-
-def _test_database_url() -> str:
-    sd = connection.settings_dict
-    user = quote(sd.get("USER") or "", safe="")
-    return f"postgres://{user}@{sd.get('HOST') or '127.0.0.1'}:{sd.get('PORT') or 5432}/{quote(sd['NAME'], safe='')}"
-
-
-def _participants(event, count: int) -> list[int]:
-    users = User.objects.bulk_create(
-        [User(username=f"mutirante{i}", email=f"mutirante{i}@example.org", password="!") for i in range(count)]
-    )
-    Participation.objects.bulk_create(
-        [Participation(event=event, user=u, status=Participation.Status.CONFIRMED, registered_at=clock.now())
-         for u in users]
-    )  # fmt: skip
-    return [u.pk for u in users]
 
 
 @pytest.fixture
@@ -65,7 +47,7 @@ def redis_broker(redis_server):
 @pytest.fixture
 def worker(tmp_path, redis_server, smtp_server):
     env = server_env(
-        DATABASE_URL=_test_database_url(),
+        DATABASE_URL=database_url(),
         BROKER_URL=redis_server.url(),
         MUTIROES_DATA_DIR=str(tmp_path),
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -92,11 +74,11 @@ def test_smtp_down_emails_wait_and_all_arrive_once(event_factory, redis_server, 
     try:
         worker.start()
         event = event_factory(max_participants=EMAILS + 5)
-        user_ids = _participants(event, EMAILS)
+        user_ids = make_participants(event, EMAILS, prefix="mutirante")
         with transaction.atomic():
             services.emails_enqueue_many(kind=EmailDelivery.Kind.REGISTRATION, user_ids=user_ids, event_id=event.pk)
         enqueued_at = time.monotonic()
-        poll_for(lambda: len(dead.attempts) >= BREAKER_FAILURES, timeout_s=30, what="the first SMTP attempts")
+        wait_for(lambda: len(dead.attempts) >= BREAKER_FAILURES, timeout_s=30, what="the first SMTP attempts")
         time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - enqueued_at)))
         attempts = len(dead.attempts)
         delivered_during = EmailDelivery.objects.filter(status=EmailDelivery.Status.SENT).count()

@@ -8,15 +8,11 @@ The cleanup job is sped up to every 2 s (SCHEDULER_CRON_OVERRIDES: each fire tim
 import contextlib
 import json
 import logging
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -25,7 +21,8 @@ from dramatiq import Message
 
 from mutiroes.jobs.models import JobRun
 from tests.metrics.support import scrape, value
-from tests.servers._process import free_port
+from tests.support.polling import wait_for
+from tests.support.processes import ManagedProcess, child_env, database_url, free_port, mutiroes
 
 pytestmark = [
     pytest.mark.system,
@@ -38,57 +35,26 @@ JOB = "cleanup_expired_events"
 NAMESPACE = "dramatiq"
 
 
-def database_url() -> str:
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "", safe="")
-    if s.get("PASSWORD"):
-        credentials += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgresql://{credentials}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
-
-
-class Scheduler:
-    """One scheduler process in its own session (so the whole group can be signalled), logging to a file."""
+class Scheduler(ManagedProcess):
+    """One `mutiroes scheduler` process, logging to a file."""
 
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
-        self.name = name
-        self.log_path = log_dir / f"scheduler-{name}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mutiroes", "scheduler", *args], env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def signal(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        self.signal(signal.SIGCONT)
-        self.signal(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-        self._log.close()
+        super().__init__(mutiroes("scheduler", *args), env=env, log_path=log_dir / f"scheduler-{name}.log",
+                         cwd=Path.cwd())  # fmt: skip
+        self.spawn()
 
 
 @pytest.fixture
 def schedulers(redis_server, tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "BROKER_URL": redis_server.url(),
-        "DRAMATIQ_NAMESPACE": NAMESPACE,
-        "SCHEDULER_LOCK_TTL_S": str(TTL_S),
-        "SCHEDULER_CRON_OVERRIDES": json.dumps({JOB: {"second": "*/2"}}),
-        "EMBEDDED_WORKER": "false",
-        "LOG_LEVEL": "INFO",
-    }
+    env = child_env(
+        DATABASE_URL=database_url(),
+        BROKER_URL=redis_server.url(),
+        DRAMATIQ_NAMESPACE=NAMESPACE,
+        SCHEDULER_LOCK_TTL_S=str(TTL_S),
+        SCHEDULER_CRON_OVERRIDES=json.dumps({JOB: {"second": "*/2"}}),
+        EMBEDDED_WORKER="false",
+        LOG_LEVEL="INFO",
+    )
     started: list[Scheduler] = []
 
     def start(name: str, *args: str, extra_env: dict[str, str] | None = None) -> Scheduler:
@@ -98,7 +64,7 @@ def schedulers(redis_server, tmp_path):
 
     yield start
     for scheduler in started:
-        scheduler.stop()
+        scheduler.cleanup()
 
 
 def leader_pid() -> int | None:
@@ -111,16 +77,6 @@ def leader_pid() -> int | None:
         rows = cursor.fetchall()
     assert len(rows) <= 1, f"two leaders: {rows}"
     return int(rows[0][0].split(":")[1]) if rows else None
-
-
-def wait_for(predicate, *, timeout_s: float, what: str, interval_s: float = 0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval_s)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def runs() -> list[JobRun]:
@@ -151,16 +107,16 @@ def test_one_leader_and_a_paused_or_killed_leader_is_replaced_without_duplicates
     standby = second if leader is first else first
     wait_for(lambda: len(runs()) >= 3, timeout_s=20, what="three runs")
     assert leader_pid() == leader.pid
-    assert first.proc.poll() is None and second.proc.poll() is None
+    assert first.running and second.running
 
     # Scenario 11: the leader pauses past its TTL, the standby takes over, the resumed one is rejected.
     paused_at = time.monotonic()
-    leader.signal(signal.SIGSTOP)
+    leader.signal_group(signal.SIGSTOP)
     wait_for(lambda: leader_pid() == standby.pid, timeout_s=4 * TTL_S, what="the standby to take over")
     pause_takeover_s = time.monotonic() - paused_at
     before = len(runs())
     wait_for(lambda: len(runs()) >= before + 2, timeout_s=15, what="the new leader to fire")
-    leader.signal(signal.SIGCONT)
+    leader.signal_group(signal.SIGCONT)
     time.sleep(2 * TTL_S)  # the resumed process's APScheduler wakes up with missed fires
 
     assert leader_pid() == standby.pid
@@ -169,7 +125,7 @@ def test_one_leader_and_a_paused_or_killed_leader_is_replaced_without_duplicates
 
     # The new leader is killed: its connection closes and the resumed former leader takes over.
     killed_at = time.monotonic()
-    standby.signal(signal.SIGKILL)
+    standby.signal_group(signal.SIGKILL)
     wait_for(lambda: leader_pid() == leader.pid, timeout_s=4 * TTL_S, what="the old leader to take over again")
     kill_takeover_s = time.monotonic() - killed_at
     before = len(runs())
@@ -223,7 +179,7 @@ def test_metrics_show_one_leader_the_ledger_and_a_takeover(schedulers):
     assert value(text, "mutiroes_scheduler_runs", job=JOB, state="done") == 1
     assert 30 <= value(text, "mutiroes_scheduler_seconds_since_success", job=JOB) < 120
 
-    procs[leader].signal(signal.SIGKILL)
+    procs[leader].signal_group(signal.SIGKILL)
     wait_for(lambda: value(scraped().get(standby, ""), "mutiroes_scheduler_leader") == 1, timeout_s=4 * TTL_S,
              what="the standby's metrics to show it leads")  # fmt: skip
     assert value(scraped()[standby], "mutiroes_scheduler_leader_changes_total") == 1

@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.servers._process import (
+from tests.support.polling import wait_for
+from tests.support.processes import (
     LOOPBACK,
     children,
     free_port,
@@ -27,7 +28,6 @@ from tests.servers._process import (
     reap_stale_dirs,
     tail,
     temp_root,
-    wait_until,
     want_pdeathsig,
 )
 
@@ -344,7 +344,7 @@ class PostgresCluster:
             cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            wait_until(self._ready, timeout_s=timeout_s, what=f"PostgreSQL on port {self.port}")
+            wait_for(self._ready, timeout_s=timeout_s, what=f"PostgreSQL on port {self.port}")
         except TimeoutError as exc:
             self.kill()
             raise RuntimeError(f"PostgreSQL did not start: {exc}\n{tail(self.log_path)}") from exc

@@ -14,14 +14,14 @@ import subprocess
 from pathlib import Path
 from typing import Any, Self
 
-from tests.servers._process import (
+from tests.support.polling import wait_for
+from tests.support.processes import (
     LOOPBACK,
     free_port,
     kill_group,
     make_temp_dir,
     reap_stale_dirs,
     tail,
-    wait_until,
     want_pdeathsig,
 )
 
@@ -132,7 +132,7 @@ class _RedisProcess:
         )  # fmt: skip
         (self.dir / f"{self.kind}-{self.port}.pid").write_text(str(self._proc.pid))
         try:
-            wait_until(self._ready, timeout_s=timeout_s, what=f"{self.kind} on port {self.port}")
+            wait_for(self._ready, timeout_s=timeout_s, what=f"{self.kind} on port {self.port}")
         except (TimeoutError, RuntimeError) as exc:
             self.kill()
             raise RuntimeError(f"{self.kind} did not start on port {self.port}: {exc}\n{tail(self.log_path)}") from exc
@@ -250,7 +250,7 @@ class RedisServer(_RedisProcess):
     def start(self, timeout_s: float = 20) -> Self:
         super().start(timeout_s)
         if self.replica_of is not None:
-            wait_until(self._synced_with_master, timeout_s=timeout_s, what=f"replica {self.port} to sync")
+            wait_for(self._synced_with_master, timeout_s=timeout_s, what=f"replica {self.port} to sync")
         return self
 
     def _synced_with_master(self) -> bool:
@@ -268,7 +268,7 @@ class RedisServer(_RedisProcess):
             role = self.command("ROLE")  # ["master", offset, [[host, port, acked offset], ...]]
             return role[0] == "master" and sum(int(r[2]) >= int(role[1]) for r in role[2]) >= replicas
 
-        wait_until(acknowledged, timeout_s=timeout_s, what=f"{replicas} replica(s) of {self.port} to catch up")
+        wait_for(acknowledged, timeout_s=timeout_s, what=f"{replicas} replica(s) of {self.port} to catch up")
 
 
 class RedisSentinel(_RedisProcess):

@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 
-from tests.servers._process import LOOPBACK, free_port
+from tests.support.processes import LOOPBACK, free_port
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from django.core.mail import send_mail
 
-from tests.servers._process import wait_until
 from tests.servers.redis import resp_command
+from tests.support.polling import wait_for
 
 
 def test_redis_server_is_empty_for_each_test(redis_server):
@@ -37,7 +37,7 @@ def test_sentinels_promote_the_replica_when_the_master_dies(redis_factory):
 
     master.kill()
 
-    wait_until(lambda: sentinels[0].master_address() == replica.address, timeout_s=30, what="Sentinel failover")
+    wait_for(lambda: sentinels[0].master_address() == replica.address, timeout_s=30, what="Sentinel failover")
     assert replica.command("GET", "k") == "v"  # replicated before the crash, now on the new master
 
 

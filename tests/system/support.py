@@ -8,32 +8,23 @@ the pytest-django test database, a Redis the test started and an SMTP sink in th
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 
-from tests.servers._process import (
-    LOOPBACK,
-    kill_group,
-    make_temp_dir,
-    pid_alive,
-    reap_stale_dirs,
-    tail,
-    wait_until,
-    want_pdeathsig,
-)
 from tests.servers.smtp import SmtpSink, _Handler
+from tests.support.processes import (
+    LOOPBACK,
+    WorkerProcess,
+    child_env,
+    database_url,
+    make_temp_dir,
+    reap_pid_files,
+    reap_stale_dirs,
+)
 
 WORKER_THREADS = 4
 HEARTBEAT_TIMEOUT_MS = 3000
@@ -41,22 +32,11 @@ MIN_BACKOFF_MS = 200
 MAX_BACKOFF_MS = 1000
 RELAY_INTERVAL_S = 0.5
 NAMESPACE = "dramatiq"
-READY_LINE = "Worker process is ready for action."
 # <prefix>-<pytest pid>-*: a later run kills the workers of a run that was itself killed (their pgid files).
 PID_DIR_PREFIX = "mutiroes-worker"
 
 
 # -- configuration ---------------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """The URL of the database this test process uses (pytest-django's test database once it is set up)."""
-    from django.db import connection
-
-    sd = connection.settings_dict
-    user, password = quote(sd.get("USER") or "", safe=""), quote(sd.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{auth}{sd.get('HOST') or LOOPBACK}:{sd.get('PORT') or 5432}/{quote(sd['NAME'], safe='')}"
 
 
 def broker_config(redis_url: str) -> dict[str, Any]:
@@ -73,8 +53,7 @@ def broker_config(redis_url: str) -> dict[str, Any]:
 
 
 def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: int = 0) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_SENTINELS", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(
+    env = child_env(
         DATABASE_URL=database_url(),
         BROKER_URL=redis_url,
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -87,7 +66,6 @@ def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: 
         MUTIROES_DATA_DIR=str(data_dir),
         METRICS_PORT=str(metrics_port),
         LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
     )
     if metrics_port:  # `mutiroes worker` empties it and its processes share it (multiprocess metrics)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(data_dir / "metrics")
@@ -97,138 +75,9 @@ def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: 
 # -- worker processes ------------------------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):
-                found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def _status_kb(pid: int, field: str) -> int:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _is_running(pid: int) -> bool:
-    # A zombie (dead, not yet reaped) has no VmRSS line.
-    return pid_alive(pid) and _status_kb(pid, "VmRSS") > 0
-
-
-class WorkerProcess:
-    """`mutiroes worker --processes P --threads T` in its own session; the group is killed at teardown."""
-
-    def __init__(
-        self, *, env: dict[str, str], log_path: Path, processes: int = 1, threads: int = WORKER_THREADS,
-        pid_dir: Path | None = None,
-    ) -> None:  # fmt: skip
-        self.env, self.log_path, self.pid_dir = env, log_path, pid_dir
-        self.processes, self.threads = processes, threads
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: Any = None
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None, "worker not started"
-        return self.proc.pid
-
-    def start(self, *, wait: bool = True, timeout_s: float = 60) -> WorkerProcess:
-        self._log = self.log_path.open("ab")
-        command = [sys.executable, "-m", "mutiroes", "worker", "--processes", str(self.processes),
-                   "--threads", str(self.threads)]  # fmt: skip
-        if want_pdeathsig():  # the main process dies with this one (its worker processes are reaped next run)
-            command = ["setpriv", "--pdeathsig=KILL", "--", *command]
-        self.proc = subprocess.Popen(
-            command, env=self.env, cwd=self.log_path.parent, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        if self.pid_dir is not None:
-            (self.pid_dir / f"{self.proc.pid}.pgid").write_text(str(self.proc.pid))
-        if wait:
-            self.wait_ready(timeout_s)
-        return self
-
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        wait_until(self._ready, timeout_s=timeout_s, what=f"worker {self.pid} ready", interval_s=0.1)
-
-    def _ready(self) -> bool:
-        assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{tail(self.log_path, 40)}")
-        return self.log().count(READY_LINE) >= self.processes
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def worker_pids(self) -> list[int]:
-        """The Dramatiq worker processes (children of the main process)."""
-        return _children(self.pid) if self.proc is not None and self.proc.poll() is None else []
-
-    def peak_rss_kb(self) -> dict[int, int]:
-        """VmHWM (peak resident set) of each worker process, in KiB; read it before the worker exits."""
-        return {pid: _status_kb(pid, "VmHWM") for pid in self.worker_pids()}
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: the main process and every worker process die at once."""
-        if self.proc is None:
-            return
-        pids = [self.pid, *self.worker_pids()]
-        kill_group(self.pid, signal.SIGKILL)
-        self.proc.wait(timeout=20)
-        # The worker processes are in the group too; make sure none survives its parent.
-        wait_until(lambda: not any(_is_running(p) for p in pids), timeout_s=20, what="worker processes gone")
-        self._close_log()
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        """SIGSTOP the whole group (nothing fetched, acked or relayed) until the block ends, then SIGCONT."""
-        kill_group(self.pid, signal.SIGSTOP)
-        try:
-            yield
-        finally:
-            kill_group(self.pid, signal.SIGCONT)
-
-    def terminate(self) -> None:
-        """SIGTERM to the main process, as a process supervisor does on deploy; Dramatiq forwards it."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-
-    def wait(self, timeout_s: float) -> int:
-        assert self.proc is not None
-        code = self.proc.wait(timeout=timeout_s)
-        self._close_log()
-        return code
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def cleanup(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            kill_group(self.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=20)
-        self._close_log()
-
-
-def _reap_workers(path: Path) -> None:
-    for pgid_file in path.glob("*.pgid"):
-        with contextlib.suppress(ValueError, OSError):
-            kill_group(int(pgid_file.read_text().strip()))
-
-
 class WorkerPool:
     def __init__(self, base_dir: Path) -> None:
-        reap_stale_dirs(PID_DIR_PREFIX, _reap_workers)
+        reap_stale_dirs(PID_DIR_PREFIX, reap_pid_files)
         self.base_dir = base_dir
         self.pid_dir = make_temp_dir(PID_DIR_PREFIX)
         self.started: list[WorkerProcess] = []
@@ -290,30 +139,6 @@ def duplicates(sink: SmtpSink) -> int:
     return sum(count - 1 for count in deliveries(sink).values())
 
 
-# -- data ------------------------------------------------------------------------------------------
-
-
-def make_participants(event: Any, count: int, *, prefix: str) -> list[int]:
-    """`count` users confirmed in `event`, in two INSERTs (no signals: no profile, default notification settings)."""
-    from mutiroes.accounts.models import User
-    from mutiroes.core import clock
-    from mutiroes.events.models import Participation
-
-    users = User.objects.bulk_create(
-        [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.org", password="!") for i in range(count)],
-        batch_size=1000,
-    )
-    now = clock.now()
-    Participation.objects.bulk_create(
-        [
-            Participation(event=event, user=user, status=Participation.Status.CONFIRMED, registered_at=now)
-            for user in users
-        ],
-        batch_size=1000,
-    )
-    return [user.pk for user in users]
-
-
 # -- Redis -----------------------------------------------------------------------------------------
 
 
@@ -329,10 +154,3 @@ def messages_in_redis(client: Any, queue: str) -> int:
 
 def dead_letters(client: Any, queue: str) -> list[str]:
     return [m.decode() for m in client.zrange(f"{NAMESPACE}:{queue}.XQ", 0, -1)]
-
-
-def poll(predicate: Any, *, timeout_s: float, what: str, interval_s: float = 0.2) -> float:
-    """Wait (bounded) until `predicate()` is true; returns the seconds it took."""
-    started = time.monotonic()
-    wait_until(predicate, timeout_s=timeout_s, what=what, interval_s=interval_s)
-    return time.monotonic() - started

@@ -11,7 +11,8 @@ from django.db import connection
 from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.services import notification_send
-from tests.system.support import NAMESPACE, messages_in_redis, poll
+from tests.support.polling import wait_for
+from tests.system.support import NAMESPACE, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +55,7 @@ def test_the_same_message_enqueued_five_times_sends_one_email(
         redis_broker.enqueue(message)
 
     client = redis_server.client()
-    poll(lambda: messages_in_redis(client, "emails") == 0, timeout_s=30, what="all five copies processed")
+    wait_for(lambda: messages_in_redis(client, "emails") == 0, timeout_s=30, what="all five copies processed")
     time.sleep(1)
     [sent] = slow_smtp_server.messages
     assert sent.rcpt_tos == [participation.user.email]

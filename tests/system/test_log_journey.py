@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.gateway.support import Backend, request
-from tests.system.support import poll, worker_env
+from tests.support.polling import wait_for
+from tests.system.support import worker_env
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +79,9 @@ def test_the_json_logs_of_a_whole_journey_hold_no_secret(
     me = _call(api, "PATCH", "/api/v1/users/me", {"phone": PHONE}, token=tokens["access"])
     assert me.status == 200, me
     assert _call(api, "POST", f"/api/v1/events/{event.pk}/join", token=tokens["access"]).status == 201
-    poll(lambda: _mail_to(smtp_server, event.title.lower()) is not None, timeout_s=30, what="the registration e-mail")
+    wait_for(
+        lambda: _mail_to(smtp_server, event.title.lower()) is not None, timeout_s=30, what="the registration e-mail"
+    )
     # The mail client's one-click unsubscribe: the signed token is in the query string.
     one_click = re.search(
         r"<http[^>]*?(/api/\S+?)>", str(_mail_to(smtp_server, event.title.lower()).message["List-Unsubscribe"])
@@ -88,7 +91,7 @@ def test_the_json_logs_of_a_whole_journey_hold_no_secret(
     refreshed = _call(api, "POST", "/api/v1/auth/token/refresh", {"refresh": tokens["refresh"]}).json()
 
     assert _call(api, "POST", "/api/v1/auth/password/reset", {"email": EMAIL.upper()}).status == 202
-    poll(lambda: _mail_to(smtp_server, "senha") is not None, timeout_s=30, what="the password-reset e-mail")
+    wait_for(lambda: _mail_to(smtp_server, "senha") is not None, timeout_s=30, what="the password-reset e-mail")
     reset_mail = _mail_to(smtp_server, "senha")
     link = re.search(r"http\S+/redefinir-senha\?\S+", reset_mail.text()).group(0)
     query = parse_qs(urlsplit(link).query)

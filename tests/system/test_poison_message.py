@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from mutiroes.jobs import registry as jobs
-from tests.system.support import MAX_BACKOFF_MS, MIN_BACKOFF_MS, NAMESPACE, dead_letters, messages_in_redis, poll
+from tests.support.polling import seconds_until
+from tests.system.support import MAX_BACKOFF_MS, MIN_BACKOFF_MS, NAMESPACE, dead_letters, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,9 @@ def test_poison_message_is_tried_three_times_then_dead_lettered_and_shown_in_the
     )  # fmt: skip
     redis_broker.enqueue(message)
 
-    took = poll(lambda: dead_letters(client, "emails"), timeout_s=30, what="the message in the dead-letter queue")
+    took = seconds_until(
+        lambda: dead_letters(client, "emails"), timeout_s=30, what="the message in the dead-letter queue"
+    )
     # Nothing loops: after a few more backoff periods there is still no new attempt and nothing queued.
     time.sleep(3 * MAX_BACKOFF_MS / 1000)
     log = worker.log()

@@ -8,7 +8,9 @@ import pytest
 
 from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, deliveries, make_participants, messages_in_redis, poll
+from tests.factories import make_participants
+from tests.support.polling import wait_for
+from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, deliveries, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +38,7 @@ def test_join_with_redis_down_succeeds_and_the_email_goes_out_after_redis_return
 
     redis_server.start()
     returned = time.monotonic()
-    poll(lambda: len(smtp_server.messages) >= 1, timeout_s=60, what="the registration e-mail after Redis returned")
+    wait_for(lambda: len(smtp_server.messages) >= 1, timeout_s=60, what="the registration e-mail after Redis returned")
     sent_after = time.monotonic() - returned
     time.sleep(6 * RELAY_INTERVAL_S)
     [message] = smtp_server.messages
@@ -66,7 +68,7 @@ def test_redis_restart_keeps_delayed_messages_and_each_runs_once_at_or_after_its
         )  # fmt: skip
         etas[user_id] = broker.enqueue(message, delay=10_000 + 300 * i).options["eta"]
     # The worker has fetched them into its delay-queue prefetch (unacked in Redis) when Redis goes away.
-    poll(lambda: client.llen(f"{NAMESPACE}:emails.DQ") == 0, timeout_s=20, what="the worker to fetch the delayed")
+    wait_for(lambda: client.llen(f"{NAMESPACE}:emails.DQ") == 0, timeout_s=20, what="the worker to fetch the delayed")
     redis.stop()  # SIGTERM: the AOF is written on the way down
     # Down long enough for every consumer of the worker to hit the connection error, as in a real restart.
     time.sleep(3)
@@ -75,7 +77,7 @@ def test_redis_restart_keeps_delayed_messages_and_each_runs_once_at_or_after_its
     assert client.hlen(f"{NAMESPACE}:emails.DQ.msgs") == len(user_ids), "the delayed messages did not survive"
     assert restarted_at_ms < min(etas.values())
 
-    poll(
+    wait_for(
         lambda: len(smtp_server.messages) >= len(user_ids) and messages_in_redis(client, "emails") == 0,
         timeout_s=60, what="every delayed reminder",
     )  # fmt: skip

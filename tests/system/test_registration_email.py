@@ -5,7 +5,8 @@ import time
 import pytest
 
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from tests.system.support import RELAY_INTERVAL_S, poll
+from tests.support.polling import wait_for
+from tests.system.support import RELAY_INTERVAL_S
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +21,7 @@ def test_joining_sends_exactly_one_registration_email(
     response = api_client.post(f"/api/v1/events/{event.pk}/join", user=volunteer)
 
     assert response.status_code == 201, response.content
-    poll(lambda: len(smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
+    wait_for(lambda: len(smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
     # A second copy would come from the relay sending the row again or a redelivery: give both a few rounds.
     time.sleep(6 * RELAY_INTERVAL_S)
     [message] = smtp_server.messages

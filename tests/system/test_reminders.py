@@ -10,7 +10,9 @@ from mutiroes.core import clock
 from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
 from mutiroes.notifications.outbox import outbox_add
-from tests.system.support import deliveries, make_participants, messages_in_redis, poll
+from tests.factories import make_participants
+from tests.support.polling import wait_for
+from tests.system.support import deliveries, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +35,7 @@ def test_reminders_reach_every_confirmed_participant_once_and_a_second_run_adds_
 
     started = time.monotonic()
     _run_reminders(event.pk)
-    poll(
+    wait_for(
         lambda: len(smtp_server.messages) >= PARTICIPANTS and messages_in_redis(client, "emails") == 0,
         timeout_s=180, what=f"{PARTICIPANTS} reminders",
     )  # fmt: skip
@@ -47,7 +49,7 @@ def test_reminders_reach_every_confirmed_participant_once_and_a_second_run_adds_
     assert ReminderRun.objects.get(event_id=event.pk).enqueued == PARTICIPANTS
 
     _run_reminders(event.pk)
-    poll(
+    wait_for(
         lambda: not OutboxMessage.objects.filter(relayed_at=None).exists() and messages_in_redis(client, "emails") == 0,
         timeout_s=30, what="the second reminder run processed",
     )  # fmt: skip

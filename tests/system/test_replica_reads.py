@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,19 +23,11 @@ from tests.api.test_events_router import event_payload
 from tests.conftest import ApiClient
 from tests.plugins.servers import _Session
 from tests.servers.postgres import PostgresCluster, start_replica_of
+from tests.support.polling import seconds_until, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 EVENTS = "/api/v1/events"
-
-
-def _wait(predicate: Callable[[], bool], timeout_s: float = 20, what: str = "condition") -> float:
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout_s:
-            raise TimeoutError(f"{what} not reached in {timeout_s} s")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def _replayed(primary: PostgresCluster, replica: PostgresCluster, timeout_s: float = 20) -> float:
@@ -49,7 +41,7 @@ def _replayed(primary: PostgresCluster, replica: PostgresCluster, timeout_s: flo
         with replica.connect() as conn:
             return bool(conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]).fetchone()[0])
 
-    return _wait(replayed, timeout_s, what=f"replica replayed up to {target}")
+    return seconds_until(replayed, timeout_s=timeout_s, what=f"replica replayed up to {target}")
 
 
 @pytest.fixture
@@ -101,7 +93,10 @@ def test_post_then_get_is_200_even_with_the_replica_lagging(replica, user_factor
 
     with replica.connect() as conn:
         conn.execute("SELECT pg_wal_replay_pause()")
-        _wait(lambda: conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] == "paused")
+        wait_for(
+            lambda: conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0] == "paused",
+            timeout_s=20, what="replay paused",
+        )  # fmt: skip
 
     created = writer.post(EVENTS, event_payload(), user=organizer)
     assert created.status_code == 201, created.content

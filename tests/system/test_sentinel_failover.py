@@ -20,17 +20,10 @@ import pytest
 
 from mutiroes.infra.broker import build_broker, get_broker, install_broker
 from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from tests.servers._process import LOOPBACK
 from tests.servers.redis import RedisSentinel, RedisServer
-from tests.system.support import (
-    NAMESPACE,
-    RELAY_INTERVAL_S,
-    WorkerProcess,
-    broker_config,
-    deliveries,
-    duplicates,
-    poll,
-)
+from tests.support.polling import seconds_until, wait_for
+from tests.support.processes import LOOPBACK
+from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, WorkerProcess, broker_config, deliveries, duplicates
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +79,7 @@ def sentinel_redis(redis_factory: Any, settings: Any) -> Iterator[SentinelSetup]
     sentinels = redis_factory.sentinels(
         master, 3, quorum=2, down_after_ms=DOWN_AFTER_MS, failover_timeout_ms=FAILOVER_TIMEOUT_MS
     )
-    poll(lambda: all(_sentinel_ready(s) for s in sentinels), timeout_s=30, what="Sentinels to discover each other")
+    wait_for(lambda: all(_sentinel_ready(s) for s in sentinels), timeout_s=30, what="Sentinels to discover each other")
     setup = SentinelSetup(master, replica, sentinels)
 
     settings.REDIS_SENTINELS = [s.address for s in sentinels]
@@ -196,7 +189,7 @@ def test_sigkill_of_the_master_during_joins_loses_no_email(
 
     # Never a 500: the outbox row is written with the join, the enqueue is only attempted after commit.
     assert set(before + during) == {201}, sorted(set(before + during))
-    recovery_s = poll(lambda: everything_delivered(smtp_server, len(users)), timeout_s=60, what="every e-mail")
+    recovery_s = seconds_until(lambda: everything_delivered(smtp_server, len(users)), timeout_s=60, what="every e-mail")
     recovered_after_kill_s = time.monotonic() - watch.started
     time.sleep(4 * RELAY_INTERVAL_S)  # a late second copy (relay or redelivery) would show up now
     dups = assert_each_email_once(smtp_server, users, event)
@@ -246,7 +239,7 @@ def test_sentinel_failover_does_not_leave_the_worker_stuck_on_readonly(
     before, during_users, late_user, after_users = users[:50], users[50:100], users[100], users[101:]
 
     codes, _ = join_all(api_client, event, before)
-    poll(lambda: everything_delivered(smtp_server, 50), timeout_s=30, what="the e-mails before the failover")
+    wait_for(lambda: everything_delivered(smtp_server, 50), timeout_s=30, what="the e-mails before the failover")
 
     assert setup.sentinels[0].command("SENTINEL", "FAILOVER", MASTER_NAME) == "OK"
     watch = PromotionWatch(setup, setup.replica)
@@ -261,13 +254,15 @@ def test_sentinel_failover_does_not_leave_the_worker_stuck_on_readonly(
         if demotion != "sentinel":
             assert setup.master.command("REPLICAOF", LOOPBACK, str(setup.replica.port)) == "OK"
         # The old master is told to replicate from the new one: a client still on it would get READONLY.
-        demoted_s = poll(lambda: setup.role(setup.master) == "slave", timeout_s=30, what="the old master demoted")
-        poll(lambda: not holds_message(setup.master, late_row.message_id), timeout_s=30, what="the resync")
+        demoted_s = seconds_until(
+            lambda: setup.role(setup.master) == "slave", timeout_s=30, what="the old master demoted"
+        )
+        wait_for(lambda: not holds_message(setup.master, late_row.message_id), timeout_s=30, what="the resync")
 
     after_started = time.monotonic()
     after, _ = join_all(api_client, event, after_users)
     assert set(codes + during + late + after) == {201}, sorted(set(codes + during + late + after))
-    poll(lambda: everything_delivered(smtp_server, len(users)), timeout_s=45, what="the e-mails after the failover")
+    wait_for(lambda: everything_delivered(smtp_server, len(users)), timeout_s=45, what="the e-mails after the failover")
     after_s = time.monotonic() - after_started
     time.sleep(4 * RELAY_INTERVAL_S)
     dups = assert_each_email_once(smtp_server, users, event)

@@ -18,8 +18,8 @@ from opentelemetry.trace import SpanKind
 
 from mutiroes.infra.broker import get_broker
 from mutiroes.notifications.models import OutboxMessage
-from tests.servers._process import LOOPBACK
-from tests.system.support import poll
+from tests.support.polling import wait_for
+from tests.support.processes import LOOPBACK
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -55,10 +55,10 @@ def test_one_join_is_one_trace_from_the_request_to_the_smtp_call(
     )  # fmt: skip
 
     assert response.status_code == 201, response.content
-    poll(lambda: len(slow_smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
-    poll(lambda: any(s.name == "smtp send" and s.end_time for s in spans.get_finished_spans()), timeout_s=10,
+    wait_for(lambda: len(slow_smtp_server.messages) >= 1, timeout_s=30, what="the registration e-mail")
+    wait_for(lambda: any(s.name == "smtp send" and s.end_time for s in spans.get_finished_spans()), timeout_s=10,
          what="the SMTP span")  # fmt: skip
-    poll(lambda: any(s.kind == SpanKind.CONSUMER for s in spans.get_finished_spans()), timeout_s=10,
+    wait_for(lambda: any(s.kind == SpanKind.CONSUMER for s in spans.get_finished_spans()), timeout_s=10,
          what="the actor's span ended")  # fmt: skip
     finished = spans.get_finished_spans()
     in_trace = [s for s in finished if format(s.context.trace_id, "032x") == TRACE_ID]
@@ -152,7 +152,9 @@ def test_a_worker_process_continues_the_trace_and_exports_it_over_otlp(
     )  # fmt: skip
 
     assert response.status_code == 201, response.content
-    poll(lambda: any(s.name == "smtp send" for _, s in otlp_receiver.spans), timeout_s=30, what="the worker's spans")
+    wait_for(
+        lambda: any(s.name == "smtp send" for _, s in otlp_receiver.spans), timeout_s=30, what="the worker's spans"
+    )
     [relay] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.PRODUCER]
     exported = {
         span.span_id: (service, span) for service, span in otlp_receiver.spans if span.trace_id.hex() == TRACE_ID

@@ -13,16 +13,9 @@ from django.db import transaction
 from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.outbox import outbox_add_many
-from tests.system.support import (
-    NAMESPACE,
-    WORKER_THREADS,
-    ack_sets,
-    deliveries,
-    duplicates,
-    make_participants,
-    messages_in_redis,
-    poll,
-)
+from tests.factories import make_participants
+from tests.support.polling import wait_for
+from tests.system.support import NAMESPACE, WORKER_THREADS, ack_sets, deliveries, duplicates, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +67,7 @@ def test_sigkill_mid_run_redelivers_every_message_and_sends_each_email_once(
             kwargs={"event_id": event.pk, "user_id": user_id, "kind": "update", "period": "v2"}, options={},
         )  # fmt: skip
         etas[user_id] = redis_broker.enqueue(message, delay=8000).options["eta"]
-    poll(
+    wait_for(
         lambda: len(slow_smtp_server.messages) >= 30 and sum(_held_by(client, _worker_ids(client)).values()) >= 20,
         timeout_s=60, what="the first worker busy with reminders and holding the delayed updates",
     )  # fmt: skip
@@ -137,7 +130,7 @@ def test_sigterm_during_work_requeues_prefetched_messages_and_loses_nothing(
     user_ids = make_participants(event, 60, prefix="term")
     first = workers.start(redis_url=redis_server.url(), smtp_port=slow_smtp_server.port)
     _enqueue_via_outbox(event.pk, user_ids)
-    poll(lambda: len(slow_smtp_server.messages) >= 8, timeout_s=60, what="the worker busy")
+    wait_for(lambda: len(slow_smtp_server.messages) >= 8, timeout_s=60, what="the worker busy")
 
     old_ids = _worker_ids(client)
     held = sum(_held_by(client, old_ids).values())
@@ -155,7 +148,7 @@ def test_sigterm_during_work_requeues_prefetched_messages_and_loses_nothing(
     sent_at_stop = len(slow_smtp_server.messages)
 
     workers.start(redis_url=redis_server.url(), smtp_port=slow_smtp_server.port)
-    poll(
+    wait_for(
         lambda: len(deliveries(slow_smtp_server)) == len(user_ids) and messages_in_redis(client, "emails") == 0,
         timeout_s=90, what="every reminder after the restart",
     )  # fmt: skip

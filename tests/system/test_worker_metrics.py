@@ -8,8 +8,9 @@ from django.utils import timezone
 from mutiroes.jobs import registry as jobs
 from mutiroes.notifications.models import OutboxMessage
 from tests.metrics.support import label_values, scrape, value
-from tests.servers._process import free_port
-from tests.system.support import dead_letters, poll
+from tests.support.polling import wait_for
+from tests.support.processes import free_port
+from tests.system.support import dead_letters
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 EMAIL_ACTOR = jobs.SEND_EVENT_NOTIFICATION_EMAIL
@@ -25,7 +26,7 @@ def _metrics_when(url: str, predicate, *, what: str) -> str:
             return False
         return predicate(texts[-1])
 
-    poll(ready, timeout_s=30, what=what)
+    wait_for(ready, timeout_s=30, what=what)
     return texts[-1]
 
 
@@ -65,7 +66,7 @@ def test_a_poison_message_is_counted_retried_then_dead_lettered(redis_server, re
     message = dramatiq.Message(queue_name="emails", actor_name=EMAIL_ACTOR, args=(),
                                kwargs={"event_id": 1, "kind": "reminder", "bogus": 1}, options={})  # fmt: skip
     redis_broker.enqueue(message)
-    poll(lambda: dead_letters(redis_server.client(), "emails"), timeout_s=30, what="the message dead-lettered")
+    wait_for(lambda: dead_letters(redis_server.client(), "emails"), timeout_s=30, what="the message dead-lettered")
 
     text = _metrics_when(url, lambda t: value(t, "mutiroes_queue_dead_letters", queue="emails") == 1, what="1 dead")
     labels = {"queue": "emails", "actor": EMAIL_ACTOR}
