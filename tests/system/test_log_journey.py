@@ -70,7 +70,7 @@ def test_the_json_logs_of_a_whole_journey_hold_no_secret(
     registered = _call(api, "POST", "/api/v1/auth/register", account)
     assert registered.status == 201, registered
     # The address is confirmed from the e-mailed link (signed token in the query string, posted by the web app).
-    poll(lambda: _mail_to(smtp_server, "confirme") is not None, timeout_s=30, what="the verification e-mail")
+    wait_for(lambda: _mail_to(smtp_server, "confirme") is not None, timeout_s=30, what="the verification e-mail")
     verify_link = re.search(r"http\S+/verificar-email\?\S+", _mail_to(smtp_server, "confirme").text()).group(0)
     verify_token = parse_qs(urlsplit(verify_link).query)["token"][0]
     assert _call(api, "POST", "/api/v1/auth/email/verify", {"token": verify_token}).status == 204
