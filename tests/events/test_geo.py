@@ -134,3 +134,36 @@ def test_selector_filters_hidden_events_with_near(event_factory, user_factory):
     shown = event_factory(status="published", latitude=CAMPINAS[0], longitude=CAMPINAS[1])
     found = selectors.event_list(filters=selectors.EventFilters(near=SAO_PAULO, radius_km=100), user=user_factory())
     assert [e.pk for e in found] == [shown.pk]
+
+
+def _north_of_sao_paulo(event_factory, distances_km):
+    lat, lng = SAO_PAULO
+    for km in distances_km:
+        event_factory(status="published", title=f"{km} km", latitude=lat + km / 111.195, longitude=lng)
+
+
+def _every_page(api_client, page_size, **params):
+    titles, page = [], 1
+    while True:
+        body = _listed(api_client, page=page, page_size=page_size, **params)
+        titles += [item["title"] for item in body["items"]]
+        if not body["has_more"]:
+            return titles, body["count"]
+        page += 1
+
+
+def test_pages_read_from_a_smaller_disc_are_the_nearest_in_order(api_client, event_factory):
+    # 40 events 1..40 km away, created in shuffled order: the first pages are read from a disc smaller than the
+    # radius (sized from the count), and must be exactly the nearest ones, in order, with nothing skipped.
+    distances = [(7 * i) % 40 + 1 for i in range(40)]
+    _north_of_sao_paulo(event_factory, distances)
+    titles, count = _every_page(api_client, 5, near=_near(SAO_PAULO), radius_km=50)
+    assert titles == [f"{km} km" for km in range(1, 41)]
+    assert count == 40
+
+
+def test_a_disc_too_small_for_the_page_is_widened(api_client, event_factory):
+    # Every event near the edge of the radius: the disc sized as if they were spread evenly holds none of them.
+    _north_of_sao_paulo(event_factory, range(30, 50))
+    titles, _ = _every_page(api_client, 2, near=_near(SAO_PAULO), radius_km=50)
+    assert titles == [f"{km} km" for km in range(30, 50)]

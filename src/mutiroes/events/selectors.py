@@ -109,6 +109,15 @@ def event_list(*, filters: EventFilters, user: User | None) -> QuerySet[Event]:
     return _with_counts(queryset).order_by(*order_by)
 
 
+def event_list_nearest_rows(queryset: QuerySet[Event], *, filters: EventFilters) -> geo.PageReader | None:
+    """For event_list's `near=` search sorted by distance, a page reader (geo.nearest_rows) that reads the page
+    from the smallest disc holding it: a page near a big city then costs the same whatever the events around it."""
+    if filters.near is None or (filters.ordering or "distance") != "distance":
+        return None
+    lat, lng = filters.near
+    return geo.nearest_rows(queryset, lat=lat, lng=lng, radius_km=filters.radius_km)
+
+
 def participation_of(*, event: Event, user: User | None) -> Participation | None:
     if user is None:
         return None

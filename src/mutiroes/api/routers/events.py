@@ -37,7 +37,9 @@ def list_events(request: HttpRequest, filters: Query[EventFiltersIn], page: Quer
     user = current_user(request)
 
     def compute() -> dict:
-        result = paginate(selectors.event_list(filters=selectors.EventFilters(**params), user=user), page)
+        wanted = selectors.EventFilters(**params)
+        events = selectors.event_list(filters=wanted, user=user)
+        result = paginate(events, page, read_rows=selectors.event_list_nearest_rows(events, filters=wanted))
         with_my_participation(result["items"], user)
         return result
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 
 from mutiroes.accounts.models import Profile, User
 from mutiroes.core import clock
@@ -63,6 +63,10 @@ class Command(BaseCommand):
         self._participations(rng, events, users, per_event)
         self._extras(rng, events, users)
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # One UPDATE over every event: on a loaded machine it can outlast the requests' statement timeout.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout = 0")
             services.events_recount_all()
         self.stdout.write(f"seeded {scale} events and {len(users)} users in {time.monotonic() - started:.1f} s")
 
