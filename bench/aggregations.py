@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         stack.django_on_private_servers(exits, "agg")
         _prepare(args)
         rows = _measure(args)
+    for key, row in zip(("monthly_report", "impact_summary", "cleanup"), rows, strict=True):
+        ours, bare = (float(cell.split()[0]) for cell in row[1:3])
+        report.record(args.report, **{f"aggregations.{key}.ours_ms": ours, f"aggregations.{key}.bare_ms": bare,
+                                      f"aggregations.{key}.ratio": ours / bare})  # fmt: skip
     table = report.table(["job", "the function", "its statements, bare", "ratio", "statements"], rows)
     report.emit(f"### Aggregations ({'quick' if args.quick else 'full'}: {args.events:,} events, {args.reports:,} "
                 f"reports in {MONTH[0]}-{MONTH[1]:02d}, median of {args.runs})\n\nMachine: {report.machine()}.\n\n"

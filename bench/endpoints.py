@@ -31,6 +31,11 @@ LIST = "/api/v1/events?page_size=50"
 UNCACHED = "/api/v1/events?page_size=50&starts_after={n}"
 NEAR = "/api/v1/events?near=-23.5505,-46.6333&radius_km=25&page_size=50"
 REFERENCE_LIST = stack.REFERENCE_LIST
+RECORDED = {
+    "liveness": "`/liveness` (the Python floor)",
+    "list_cached": "list, anonymous, cached page",
+    "list_signed_in": "list, signed in",
+}  # the figures the targets table reads (bench/targets.py)
 QUICK_ON_REPLICA = {"`/liveness` (the Python floor)", "list, anonymous, uncached pages", "list, signed in"}
 
 
@@ -157,6 +162,13 @@ def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str,
 def _report(args: argparse.Namespace, target: stack.Target, rows: list[tuple[str, str, wrk.Result]]) -> None:
     floor = next(r for w, what, r in rows if "nginx floor" in what).rps
     found = {(where, what): result for where, what, result in rows}
+    figures = {"http.floor_rps": floor}
+    for key, what in RECORDED.items():
+        for where in ("gateway", "replica", "reference"):
+            if (where, what) in found:
+                result = found[(where, what)]
+                figures.update({f"http.{key}.{where}.rps": result.rps, f"http.{key}.{where}.p99_ms": result.p99_ms})
+    report.record(args.report, **figures)
     table = report.table(
         ["endpoint", "where", "requests/s", "p50 ms", "p99 ms", "of the nginx floor", "non-2xx / errors"],
         [[what, where, round(r.rps), r.p50_ms, r.p99_ms, report.percent(r.rps, floor),

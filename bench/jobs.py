@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = _start_celery(exits, base, env)
         rows = _measure(args, stamped, ours, reference)
     report.emit(_table(args, rows), args.report)
+    report.record(args.report, **_figures(rows))
     return 0
 
 
@@ -255,6 +256,15 @@ def _measure(args: argparse.Namespace, stamped: StampedSink, ours: dict, referen
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _figures(rows: dict[str, Any]) -> dict[str, float]:
+    figures = {"jobs.drain.ours_per_s": rows["drain"][0], "jobs.drain.sink_per_s": rows["drain"][1]}
+    for name, values in rows["latency"].items():
+        figures[f"jobs.latency.{name}.p50_ms"] = statistics.median(values)
+        figures[f"jobs.latency.{name}.p99_ms"] = _p(values, 0.99)
+        figures[f"jobs.idle_cpu.{name}"] = rows["idle_cpu"][name]
+    return figures
 
 
 def _table(args: argparse.Namespace, rows: dict[str, Any]) -> str:

@@ -170,6 +170,9 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
           f"{total_s:.1f} s", len(sink.messages) / total_s, dupes, second_run, peak]],
     )  # fmt: skip
     report.emit(f"### Reminder fan-out\n\nMachine: {report.machine()}.\n\n{table}", args.report)
+    report.record(args.report, **{"reminders.enqueued_per_s": in_redis / fan_out_s,
+                                  "reminders.enqueued_per_cpu_s": in_redis / max(fan_out_cpu_s, 1e-6),
+                                  "reminders.peak_mib": max(peak_kb.values(), default=0) / 1024})  # fmt: skip
     ok = delivered == n and dupes == 0 and second_run == 0 and in_redis == n
     return 0 if ok else 1
 

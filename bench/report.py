@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -46,3 +47,17 @@ def emit(section: str, path: Path | None) -> None:
     if path is not None:
         with path.open("a") as out:
             out.write(section.rstrip() + "\n\n")
+
+
+def record(path: Path | None, **figures: float) -> None:
+    """Keep a group's key figures beside the run's report (<report>.json) for the targets table (bench/targets.py)."""
+    if path is None:
+        return
+    kept = path.with_suffix(".json")
+    known = json.loads(kept.read_text()) if kept.exists() else {}
+    kept.write_text(json.dumps({**known, **figures}, indent=1, sort_keys=True))
+
+
+def recorded(path: Path) -> dict[str, float]:
+    kept = path.with_suffix(".json")
+    return json.loads(kept.read_text()) if kept.exists() else {}

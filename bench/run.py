@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import report, stack  # noqa: E402
+from bench import report, stack, targets  # noqa: E402
 
 GROUPS = {
     "growth": "bench/growth.py",
@@ -52,6 +52,7 @@ def main() -> int:
             failed = _quick(exits, scripts, path)
         else:
             failed = [name for name, script in scripts.items() if _run_group(name, script, path, dict(os.environ)) != 0]
+    report.emit(targets.section(report.recorded(path), quick=args.quick), path)
     print(f"\nreport: {path}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
@@ -88,6 +89,8 @@ def _quick(exits: contextlib.ExitStack, scripts: dict[str, Path], report_path: P
             with report_path.open("a") as out:
                 out.write(part.read_text())
             part.unlink()
+        report.record(report_path, **report.recorded(part))
+        part.with_suffix(".json").unlink(missing_ok=True)
         if code != 0:
             failed.append(name)
     return failed
