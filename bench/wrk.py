@@ -21,9 +21,11 @@ local tokens = {%(tokens)s}
 local method, body = "%(method)s", %(body)s
 local threads, step, start, counter = 0, %(threads)d, %(start)d, 0
 
+local all = {}
 function setup(thread)
   thread:set("id", threads)
   threads = threads + 1
+  table.insert(all, thread)
 end
 
 function init(args)
@@ -54,13 +56,28 @@ function request()
   return wrk.format(method, path, headers, body)
 end
 
+%(statuses)s
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local seen = {}
+  for _, thread in ipairs(all) do
+    for code, n in pairs(thread:get("statuses") or {}) do seen[code] = (seen[code] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(seen) do table.insert(parts, string.format('"%%d": %%d', code, n)) end
   io.write(string.format(
     'WRK-JSON {"requests": %%d, "duration_us": %%d, "bad_status": %%d, "socket_errors": %%d, ' ..
-    '"p50_us": %%d, "p99_us": %%d}\n',
+    '"p50_us": %%d, "p99_us": %%d, "statuses": {%%s}}\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), table.concat(parts, ", ")))
+end
+"""
+# Only for writes: a response() hook makes wrk hand every response to Lua, which would slow the GET floors.
+STATUSES = r"""
+statuses = {}
+function response(status, headers, body)
+  if status >= 300 then statuses[status] = (statuses[status] or 0) + 1 end
 end
 """
 
@@ -73,6 +90,7 @@ class Result:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    statuses: dict[str, int]  # the non-2xx responses by status (writes only)
 
     @property
     def rps(self) -> float:
@@ -96,6 +114,7 @@ def run(base_url: str, paths: list[str], *, tokens: list[str] | None = None, met
     script = SCRIPT % {
         "paths": _lua_strings(paths), "tokens": _lua_strings(tokens or []), "method": method,
         "body": json.dumps(body) if body is not None else "nil", "threads": threads, "start": next(_runs) * 10**8,
+        "statuses": STATUSES if method != "GET" else "",
     }  # fmt: skip
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-wrk-") as file:
         file.write(script)
@@ -109,4 +128,4 @@ def run(base_url: str, paths: list[str], *, tokens: list[str] | None = None, met
     data = json.loads(line.removeprefix("WRK-JSON "))
     return Result(requests=data["requests"], seconds=data["duration_us"] / 1e6, bad_status=data["bad_status"],
                   socket_errors=data["socket_errors"], p50_ms=data["p50_us"] / 1000,
-                  p99_ms=data["p99_us"] / 1000)  # fmt: skip
+                  p99_ms=data["p99_us"] / 1000, statuses=data["statuses"])  # fmt: skip
