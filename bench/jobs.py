@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _start_ours(exits: contextlib.ExitStack, base: Path, env: dict[str, str]) -> dict[str, Any]:
     from tests.gateway.support import Backend
-    from tests.system.support import WorkerProcess
+    from tests.support.processes import WorkerProcess
 
     backend = Backend(0, env=env, base_dir=base, workers=2)
     exits.callback(backend.kill)

@@ -81,9 +81,9 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
     import redis
     from django.core.management import call_command
     from django.db import transaction
-    from tests.factories import EventFactory
+    from tests.factories import EventFactory, make_participants
     from tests.servers.smtp import SmtpSink
-    from tests.system.support import WorkerPool, broker_config, deliveries, make_participants, messages_in_redis
+    from tests.system.support import WorkerPool, broker_config, deliveries, messages_in_redis
 
     from mutiroes.core import clock
     from mutiroes.infra.broker import build_broker, install_broker

@@ -120,7 +120,7 @@ def django_on_private_servers(exits: contextlib.ExitStack, name: str) -> Path:
 def small_gateway(stack: contextlib.ExitStack, base_dir: Path, env: dict[str, str], *, workers: int) -> Target:
     """One `mutiroes serve` replica behind nginx rendered from deploy/nginx with its limits lifted (quick mode)."""
     from tests.gateway.support import Backend, Gateway
-    from tests.servers._process import free_port
+    from tests.support.processes import free_port
 
     base_dir.chmod(0o755)  # nginx's workers run as nobody when this runs as root
     for name in ("media", "static"):
@@ -192,13 +192,13 @@ class Starting:
     process: Any
 
     def wait(self, timeout_s: float = 120) -> str:
-        from tests.servers._process import wait_until
+        from tests.support.polling import wait_for
 
         def up() -> bool:
             self.process.check_alive()
             return http_status(self.url + REFERENCE_LIST) == 200
 
-        wait_until(up, timeout_s=timeout_s, what="the DRF reference", interval_s=0.3)
+        wait_for(up, timeout_s=timeout_s, what="the DRF reference", interval_s=0.3)
         return self.url
 
 
@@ -207,7 +207,7 @@ def start_reference(exits: contextlib.ExitStack, base: Path, env: dict[str, str]
     if not reference_installed():
         return None
     from tests.gateway.support import Supervised
-    from tests.servers._process import free_port
+    from tests.support.processes import free_port
 
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "bench.reference.wsgi:application", "--bind", f"127.0.0.1:{port}",
