@@ -8,6 +8,7 @@ from django.core import mail
 
 from mutiroes.accounts.models import NotificationSettings
 from mutiroes.events import services as event_services
+from mutiroes.jobs import workflows
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker thread reads committed rows
 
@@ -52,3 +53,17 @@ def test_a_tampered_or_foreign_token_changes_nothing(event_factory, user_factory
         response = client.post(f"/api/v1/notifications/unsubscribe?token={bad}")
         assert (response.status_code, response.json()["code"]) == (422, "invalid_unsubscribe_token")
     assert NotificationSettings.objects.get(user=volunteer).email_registration is True
+
+
+def test_the_monthly_report_email_links_to_the_impact_page_and_its_open_data(user_factory, run_jobs, settings):
+    settings.PUBLIC_WEB_URL = "https://mutiroes.example.org"
+    staff = user_factory(staff=True)
+    workflows.monthly_report_publish(year=2026, month=10)
+    run_jobs()
+
+    [message] = [m for m in mail.outbox if staff.email in m.to]
+    csv = "https://mutiroes.example.org/api/v1/impact/monthly.csv?year=2026&month=10"
+    assert "https://mutiroes.example.org/impacto" in message.body and csv in message.body
+    html = message.alternatives[0][0]
+    assert 'href="https://mutiroes.example.org/impacto"' in html and f'href="{csv.replace("&", "&amp;")}"' in html
+    assert not re.search(r"(?<![\w/.])/api/", message.body), "a link without the public base URL"

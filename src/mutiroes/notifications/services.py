@@ -100,7 +100,8 @@ def _context(kind: str, user: User, event: Event | None, period: str) -> dict[st
         report = MonthlyImpactReport.objects.filter(year=year, month=month).first()
         if report is None:
             return None
-        context |= {"year": year, "month": month, "totals": list(report.totals.items())}
+        csv_url = f"{base}/api/v1/impact/monthly.csv?year={year}&month={month}"
+        context |= {"totals": list(report.totals.items()), "impact_url": f"{base}/impacto", "csv_url": csv_url}
     return context
 
 
