@@ -1,8 +1,8 @@
 # Mutirões — one command to run it, one to test it.
 #   make run    the embedded platform: the web app on http://127.0.0.1:3000, the API on :8000 (SQLite, no servers)
-#   make test   ruff, every test on PostgreSQL, the domain tests again on SQLite, then the web app's checks and
-#               browser journeys (make test-web)
-#   make lint   ruff check and ruff format --check
+#   make test   ruff, the import layers (lint-imports), every test on PostgreSQL, the domain tests again on SQLite,
+#               then the web app's checks and browser journeys (make test-web)
+#   make lint   ruff check, ruff format --check and the import layers (lint-imports, [tool.importlinter])
 #   make test-openapi  Redocly's recommended lint of docs/openapi.json (part of make test)
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
 #   make bench  every benchmark (bench/run.py: the local cluster, 100,000 events; ~15 min); the tables go to
@@ -46,6 +46,7 @@ run: $(VENV)/.installed-run web/.next/standalone/server.js
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory test-openapi
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-sqlite
@@ -94,6 +95,7 @@ bench-quick: $(VENV)/.installed-bench
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix

@@ -197,8 +197,8 @@ def _drain(args: argparse.Namespace, stamped: StampedSink) -> tuple[float, float
     """(our e-mails/s for a burst of queued notifications, the sink's accept rate from 4 plain SMTP clients)."""
     from django.db import transaction
 
+    from mutiroes.jobs.outbox import email_enqueue
     from mutiroes.notifications.models import EmailDelivery
-    from mutiroes.notifications.services import emails_enqueue_many
 
     event_id = _event(10)
     recipients = _volunteers(args.emails, f"drain-{int(time.time())}-")
@@ -207,7 +207,8 @@ def _drain(args: argparse.Namespace, stamped: StampedSink) -> tuple[float, float
     ids = list(User.objects.filter(email__in=[email for email, _ in recipients]).values_list("pk", flat=True))
     start_count, started = stamped.count(), time.monotonic()
     with transaction.atomic():
-        emails_enqueue_many(kind=EmailDelivery.Kind.UPDATE, user_ids=ids, event_id=event_id, period="bench-drain")
+        for user_id in ids:
+            email_enqueue(kind=EmailDelivery.Kind.UPDATE, user_id=user_id, event_id=event_id, period="bench-drain")
     while stamped.count() - start_count < len(ids):
         if time.monotonic() - started > 600:
             raise TimeoutError(f"drain: {stamped.count() - start_count} of {len(ids)} e-mails after 600 s")

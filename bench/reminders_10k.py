@@ -88,8 +88,9 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
     from mutiroes.core import clock
     from mutiroes.infra.broker import build_broker, install_broker
     from mutiroes.jobs import registry as jobs
-    from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
-    from mutiroes.notifications.outbox import outbox_add
+    from mutiroes.jobs.models import OutboxMessage
+    from mutiroes.jobs.outbox import outbox_add
+    from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
     call_command("migrate", interactive=False, verbosity=0)
     install_broker(build_broker(broker_config(redis_url)))

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from mutiroes.accounts import badges
 from mutiroes.accounts.models import Badge, NotificationSettings, UserBadge, UserStats
+from mutiroes.certificates import badges
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection
 
-from mutiroes.accounts import badges
 from mutiroes.accounts.models import Badge, Criterion, UserBadge, UserStats
+from mutiroes.certificates import badges
 from mutiroes.core import clock
+from mutiroes.events import selectors as event_selectors
 from mutiroes.impact.models import EventReport
 
 
@@ -127,11 +128,12 @@ def test_award_many_is_one_insert_for_many_users(user_factory, past_event, atten
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_award_for_event_covers_its_participants_and_organiser(user_factory, past_event, attend):
+def test_award_for_an_events_people_covers_its_participants_and_organiser(user_factory, past_event, attend):
     event = past_event()
-    participant = user_factory()
+    participant, absent = user_factory(), user_factory()
     attend(event, participant, checked_in=True)
-    awarded = badges.badges_award_for_event(event_id=event.pk)
+    attend(event, absent, checked_in=False)
+    awarded = badges.badges_award_many(user_ids=event_selectors.event_people(event_ids=[event.pk]))
     assert {(a.user_id, a.badge.slug) for a in awarded} == {
         (participant.pk, "primeiro-mutirao"),
         (event.organizer_id, "puxador-de-mutirao"),

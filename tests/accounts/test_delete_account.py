@@ -11,14 +11,16 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from ninja_jwt.tokens import RefreshToken
 
-from mutiroes.accounts import badges, lgpd, stats
 from mutiroes.accounts.models import PLACEHOLDER_USERNAME, NotificationSettings, Profile, User, UserBadge, UserStats
+from mutiroes.certificates import badges, stats
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden
 from mutiroes.core.models import IdempotencyRecord
 from mutiroes.events.models import Comment, Event, EventPhoto, Participation, Pledge, Resource
 from mutiroes.impact.models import EventReport
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
+from mutiroes.privacy import lgpd
 
 from .conftest import PASSWORD
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 
-from mutiroes.accounts import badges, stats
+from mutiroes.certificates import badges, stats
 from mutiroes.events.models import Comment, EventPhoto, Pledge, Resource
 from mutiroes.impact.models import EventReport
 from mutiroes.notifications.models import EmailDelivery

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mutiroes.accounts import badges
 from mutiroes.accounts.models import Profile
+from mutiroes.certificates import badges
 
 
 def _profile(client, username, viewer=None):

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from mutiroes.accounts import stats
 from mutiroes.accounts.models import UserStats
+from mutiroes.certificates import stats
 from mutiroes.core import clock
+from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event, Participation
 from mutiroes.impact.models import EventReport
 
@@ -209,4 +210,4 @@ def test_event_people_are_its_checked_in_participants_and_organiser(user_factory
     came, did_not = user_factory(), user_factory()
     attend(event, came, checked_in=True)
     attend(event, did_not)
-    assert stats.event_people(event_id=event.pk) == sorted([came.pk, event.organizer_id])
+    assert event_selectors.event_people(event_ids=[event.pk]) == sorted([came.pk, event.organizer_id])

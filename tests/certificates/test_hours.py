@@ -9,12 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mutiroes.accounts import badges
-from mutiroes.certificates import codes
+from mutiroes.certificates import badges, codes
 from mutiroes.certificates.hours import duration_hours
 from mutiroes.certificates.models import Certificate, HoursAdjustment
 from mutiroes.jobs import registry
-from mutiroes.notifications.models import OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
 from tests.api.test_events_router import assert_error
 from tests.certificates.conftest import pdf_text
 

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from mutiroes.accounts import lgpd
 from mutiroes.certificates import services
 from mutiroes.certificates.models import Certificate, HoursAdjustment
+from mutiroes.privacy import lgpd
 from tests import factories
 
 

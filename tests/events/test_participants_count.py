@@ -2,10 +2,10 @@
 
 import pytest
 
-from mutiroes.accounts.lgpd import user_delete_account
 from mutiroes.events import selectors
 from mutiroes.events.models import Event, Participation
 from mutiroes.events.services import event_update, participation_join, participation_leave, participation_set_status
+from mutiroes.privacy.lgpd import user_delete_account
 
 pytestmark = [pytest.mark.domain, pytest.mark.django_db]
 

@@ -23,11 +23,12 @@ from django.db import connection
 from django.utils import timezone
 from ninja_jwt.tokens import RefreshToken
 
+from mutiroes.impact import services as impact_services
 from mutiroes.impact.models import EventReport, ImpactFactorSet
 from mutiroes.impact.selectors import factor_set_active
 from mutiroes.jobs import registry as jobs
-from mutiroes.jobs import workflows
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 from tests.gateway.support import Gateway, request
 from tests.support.polling import wait_for
 from tests.support.processes import database_url
@@ -180,7 +181,7 @@ def test_put_beyond_read_timeout_is_replayed_and_applies_once(stack, user_factor
     # The statistics job, run once per outbox row, is idempotent: the second run changes nothing.
     after_each = []
     for row in rows:
-        workflows.report_statistics_process(**row.kwargs)
+        impact_services.report_statistics_process(**row.kwargs)
         after_each.append(_report_state(event.pk))
     assert after_each[0] == after_each[1] == state
     # No e-mail in this flow, so nothing to duplicate.

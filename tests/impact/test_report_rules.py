@@ -165,7 +165,7 @@ def test_one_report_per_event_in_the_database(held_event):
 
 def test_each_filing_queues_the_statistics_job_in_the_same_transaction(held_event):
     from mutiroes.jobs import registry as jobs
-    from mutiroes.notifications.models import OutboxMessage
+    from mutiroes.jobs.models import OutboxMessage
 
     event = held_event()
 

@@ -14,7 +14,7 @@ from mutiroes.jobs.middleware.consul import ConsulRegistration
 from mutiroes.jobs.middleware.ledger import RunLedger
 from mutiroes.jobs.middleware.metrics import WorkerMetrics
 from mutiroes.jobs.middleware.relay import OutboxCompletion, OutboxRelay
-from mutiroes.notifications.outbox import RelayLoop
+from mutiroes.jobs.outbox import RelayLoop
 
 WORKER_MIDDLEWARE = {OutboxRelay, ConsulRegistration, RunLedger, WorkerMetrics, OutboxCompletion}
 

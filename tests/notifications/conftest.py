@@ -23,7 +23,7 @@ def run_jobs(stub_broker: StubBroker):
     """Process everything queued, including the jobs those jobs queue, until all queues are idle."""
 
     def run() -> None:
-        from mutiroes.notifications.outbox import relay_pending
+        from mutiroes.jobs.outbox import relay_pending
 
         worker = dramatiq.Worker(stub_broker, worker_timeout=50, worker_threads=2)
         worker.start()

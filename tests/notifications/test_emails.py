@@ -11,8 +11,9 @@ from mutiroes.accounts.models import NotificationSettings
 from mutiroes.core import clock
 from mutiroes.events import services as event_services
 from mutiroes.events.models import Participation
+from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications import services
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,7 +83,7 @@ def test_a_rolled_back_join_leaves_no_job(event_factory, user_factory, run_jobs)
 def test_join_succeeds_while_the_broker_is_down_and_the_email_follows(
     event_factory, user_factory, stub_broker, run_jobs, monkeypatch
 ):
-    from mutiroes.notifications.outbox import relay_pending
+    from mutiroes.jobs.outbox import relay_pending
 
     event = event_factory()
     volunteer = user_factory()
@@ -164,8 +165,8 @@ def test_a_switched_off_kind_is_skipped_not_sent(event_factory, user_factory, ru
 
 
 def test_reminders_reach_each_confirmed_participant_once_per_event(event_factory, participation_factory, run_jobs):
+    from mutiroes.jobs import outbox
     from mutiroes.jobs import registry as jobs
-    from mutiroes.notifications import outbox
 
     # Within everyone's reminder lead time (24 h by default): a reminder waits for the participant's window.
     event = event_factory(max_participants=50, start_date=clock.now() + timedelta(hours=12))
@@ -186,8 +187,8 @@ def test_cleanup_completes_past_events_then_updates_stats_and_awards_badges(
     event_factory, user_factory, run_jobs, monkeypatch
 ):
     from mutiroes.accounts.models import Badge, UserBadge, UserStats
+    from mutiroes.jobs import outbox
     from mutiroes.jobs import registry as jobs
-    from mutiroes.notifications import outbox
 
     # Transactional tests flush the migration-seeded catalogue: make sure a first-event badge exists.
     Badge.objects.get_or_create(

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 
 from mutiroes.events import services as event_services
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
-from mutiroes.notifications.outbox import outbox_redeliver_overdue, relay_pending
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.jobs.outbox import outbox_redeliver_overdue, relay_pending
+from mutiroes.notifications.models import EmailDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUEUE = "outbox-redelivery-test"

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import transaction
 
 from mutiroes.infra.broker import build_broker, get_broker, install_broker
-from mutiroes.notifications import services
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs import outbox
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 from tests.factories import make_participants
 from tests.resilience.stack import CountingDeadSmtp, server_env
 from tests.support.polling import wait_for
@@ -76,7 +77,8 @@ def test_smtp_down_emails_wait_and_all_arrive_once(event_factory, redis_server, 
         event = event_factory(max_participants=EMAILS + 5)
         user_ids = make_participants(event, EMAILS, prefix="mutirante")
         with transaction.atomic():
-            services.emails_enqueue_many(kind=EmailDelivery.Kind.REGISTRATION, user_ids=user_ids, event_id=event.pk)
+            for user_id in user_ids:
+                outbox.email_enqueue(kind=EmailDelivery.Kind.REGISTRATION, user_id=user_id, event_id=event.pk)
         enqueued_at = time.monotonic()
         wait_for(lambda: len(dead.attempts) >= BREAKER_FAILURES, timeout_s=30, what="the first SMTP attempts")
         time.sleep(max(0.0, OUTAGE_S - (time.monotonic() - enqueued_at)))

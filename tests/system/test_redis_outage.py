@@ -7,7 +7,8 @@ import dramatiq
 import pytest
 
 from mutiroes.jobs import registry as jobs
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 from tests.factories import make_participants
 from tests.support.polling import wait_for
 from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, deliveries, messages_in_redis

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 from tests.support.polling import wait_for
 from tests.system.support import RELAY_INTERVAL_S
 

@@ -8,8 +8,9 @@ from django.db import transaction
 
 from mutiroes.core import clock
 from mutiroes.jobs import registry as jobs
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
-from mutiroes.notifications.outbox import outbox_add
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.jobs.outbox import outbox_add
+from mutiroes.notifications.models import EmailDelivery, ReminderRun
 from tests.factories import make_participants
 from tests.support.polling import wait_for
 from tests.system.support import deliveries, messages_in_redis

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from mutiroes.infra.broker import build_broker, get_broker, install_broker
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.notifications.models import EmailDelivery
 from tests.servers.redis import RedisSentinel, RedisServer
 from tests.support.polling import seconds_until, wait_for
 from tests.support.processes import LOOPBACK
@@ -176,7 +177,7 @@ def test_sigkill_of_the_master_during_joins_loses_no_email(
     setup.master.kill()
     watch = PromotionWatch(setup, setup.replica)
     answered_at: list[float] = []
-    with caplog.at_level(logging.WARNING, logger="mutiroes.notifications.outbox"):
+    with caplog.at_level(logging.WARNING, logger="mutiroes.jobs.outbox"):
         during, slowest_during = join_all(api_client, event, users[100:], answered_at)
     promotion_s = watch.wait(timeout_s=30)
     assert watch.promoted_at is not None

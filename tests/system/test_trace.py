@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from mutiroes.infra.broker import get_broker
-from mutiroes.notifications.models import OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
 from tests.support.polling import wait_for
 from tests.support.processes import LOOPBACK
 

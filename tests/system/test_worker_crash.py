@@ -11,8 +11,8 @@ import pytest
 from django.db import transaction
 
 from mutiroes.jobs import registry as jobs
+from mutiroes.jobs.outbox import outbox_add_many
 from mutiroes.notifications.models import EmailDelivery
-from mutiroes.notifications.outbox import outbox_add_many
 from tests.factories import make_participants
 from tests.support.polling import wait_for
 from tests.system.support import NAMESPACE, WORKER_THREADS, ack_sets, deliveries, duplicates, messages_in_redis

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from mutiroes.jobs import registry as jobs
-from mutiroes.notifications.models import OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
 from tests.metrics.support import label_values, scrape, value
 from tests.support.polling import wait_for
 from tests.support.processes import free_port

@@ -38,7 +38,7 @@ class NotificationSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(UserStats)
 class UserStatsAdmin(admin.ModelAdmin):
-    # Derived data: recomputed by accounts.stats, never edited by hand.
+    # Derived data: recomputed by certificates.stats, never edited by hand.
     list_display = ("user", "events_attended", "hours_volunteered", "events_organized", "trees_planted", "trash_kg",
                     "computed_at")  # fmt: skip
     search_fields = ("user__username",)

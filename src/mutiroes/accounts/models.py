@@ -44,7 +44,7 @@ UF_CHOICES = [
 ]
 
 
-# The inactive account that keeps the events of organisers who erased their accounts (accounts/lgpd.py).
+# The inactive account that keeps the events of organisers who erased their accounts (privacy/lgpd.py).
 PLACEHOLDER_USERNAME = "usuario-removido"
 
 
@@ -108,15 +108,27 @@ class Profile(TimeStampedModel):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class NotificationKind(models.TextChoices):
-    """E-mail kinds a user can switch off; the values match notifications' EmailDelivery.Kind."""
+class EmailKind(models.TextChoices):
+    """Every kind of e-mail the platform sends, listed once: notifications' EmailDelivery.Kind is this list, and
+    every app asks for an e-mail by one of these (jobs.outbox.email_enqueue). Each has its templates in
+    notifications/templates/notifications/email/ and its subject in notifications/services.py."""
 
     REGISTRATION = "registration"
     REMINDER = "reminder"
     UPDATE = "update"
     CANCELLATION = "cancellation"
-    BADGE_EARNED = "badge_earned"
     WAITLIST_PROMOTED = "waitlist_promoted"
+    BADGE_EARNED = "badge_earned"
+    MONTHLY_REPORT = "monthly_report"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFICATION = "email_verification"
+
+
+# The kinds a user can switch off, each with its toggle ``email_<kind>`` in NotificationSettings; account e-mails
+# and the staff's monthly report cannot be.
+_SWITCHABLE = (EmailKind.REGISTRATION, EmailKind.REMINDER, EmailKind.UPDATE, EmailKind.CANCELLATION,
+               EmailKind.BADGE_EARNED, EmailKind.WAITLIST_PROMOTED)  # fmt: skip
+NotificationKind = models.TextChoices("NotificationKind", [(kind.name, kind.value) for kind in _SWITCHABLE])
 
 
 REMINDER_LEAD_HOURS_MIN = 1
@@ -171,7 +183,7 @@ def _quantity() -> models.DecimalField:
 
 
 class UserStats(models.Model):
-    """A user's totals, recomputed from participations, organised events and reports (see accounts/stats.py)."""
+    """A user's totals, recomputed from participations, organised events and reports (see certificates/stats.py)."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="stats")
     events_attended = models.PositiveIntegerField(default=0)

@@ -17,12 +17,13 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from mutiroes.accounts.login import login_throttle_clear, sessions_revoke
-from mutiroes.accounts.models import User
+from mutiroes.accounts.models import EmailKind, User
 from mutiroes.core import clock
 from mutiroes.core.exceptions import ValidationFailed
+from mutiroes.jobs.outbox import email_enqueue
 
 logger = logging.getLogger(__name__)
-RESET_KIND = "password_reset"
+RESET_KIND = EmailKind.PASSWORD_RESET
 
 
 def _set_password(*, user: User, new_password: str) -> None:
@@ -46,8 +47,6 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
     """E-mail a reset link if an active account has this address; the caller answers the same either way."""
-    from mutiroes.notifications.services import email_enqueue
-
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return

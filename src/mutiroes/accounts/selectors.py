@@ -1,10 +1,8 @@
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from mutiroes.accounts.models import Badge, NotificationKind, NotificationSettings, User, UserBadge
 from mutiroes.accounts.usernames import username_normalize
 from mutiroes.core.exceptions import NotFound
-from mutiroes.events import selectors as event_selectors
-from mutiroes.events.models import Event, Participation
 
 
 def user_get_by_login(*, login: str) -> User | None:
@@ -22,10 +20,6 @@ def user_public_profile_get(*, username: str, viewer: User | None) -> User:
         # A private profile is indistinguishable from a missing one.
         raise NotFound("user", username=username)
     return user
-
-
-def active_user_exists(*, user_id: object) -> bool:
-    return isinstance(user_id, int) and User.objects.filter(pk=user_id, is_active=True).exists()
 
 
 def token_still_valid(*, user: User, version: object) -> bool:
@@ -65,19 +59,3 @@ def badge_catalogue() -> QuerySet[Badge]:
 
 def user_badge_list(*, user_id: int) -> QuerySet[UserBadge]:
     return UserBadge.objects.filter(user_id=user_id).select_related("badge").order_by("awarded_at", "id")
-
-
-def user_event_list(*, user: User, role: str) -> QuerySet[Event]:
-    """The caller's events, newest first. organizer: all they organise, drafts included. participant: events
-    where their registration is active (confirmed, pending, waitlisted) or where they checked in."""
-    if role == "organizer":
-        queryset = Event.objects.filter(organizer=user)
-    elif role == "participant":
-        mine = Participation.objects.filter(event=OuterRef("pk"), user=user).filter(
-            Q(status__in=Participation.ACTIVE) | Q(checked_in_at__isnull=False)
-        )
-        queryset = Event.objects.filter(Exists(mine)).exclude(status=Event.Status.DRAFT)
-    else:
-        raise ValueError(f"unknown role {role!r}")
-    # The events app's own annotation, so participants_count means the same everywhere.
-    return event_selectors._with_counts(queryset).order_by("-start_date", "-id")

@@ -16,13 +16,14 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 
-from mutiroes.accounts.models import User
+from mutiroes.accounts.models import EmailKind, User
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, TooManyAttempts, ValidationFailed
 from mutiroes.infra.failures import FailureLimit
+from mutiroes.jobs.outbox import email_enqueue
 
 logger = logging.getLogger(__name__)
-VERIFICATION_KIND = "email_verification"
+VERIFICATION_KIND = EmailKind.EMAIL_VERIFICATION
 _SALT = "mutiroes.accounts.email-verification"
 
 
@@ -50,8 +51,6 @@ def email_verification_link(*, user: User) -> str:
 
 def email_verification_enqueue(*, user: User, period: str) -> None:
     """Inside the caller's transaction; ``period`` keys the e-mail (one per registration, one per resend minute)."""
-    from mutiroes.notifications.services import email_enqueue
-
     email_enqueue(kind=VERIFICATION_KIND, user_id=user.pk, period=period)
 
 

@@ -6,22 +6,20 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from mutiroes.accounts import stats
 from mutiroes.accounts.models import User
-from mutiroes.certificates import codes, selectors
+from mutiroes.certificates import codes, selectors, stats
 from mutiroes.certificates.hours import hours_ceiling
 from mutiroes.certificates.models import Certificate, HoursAdjustment
 from mutiroes.core import clock
 from mutiroes.core.exceptions import InvalidState, NotFound, ValidationFailed
 from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event, Participation
-from mutiroes.jobs import registry
-from mutiroes.notifications import outbox
+from mutiroes.jobs import outbox, registry
 
 logger = logging.getLogger(__name__)
 
 ADJUSTMENT_WINDOW = timedelta(days=30)
-REMOVED_ORGANIZER = "Usuário removido"  # the placeholder account's name (accounts.lgpd)
+REMOVED_ORGANIZER = "Usuário removido"  # the placeholder account's name (privacy.lgpd)
 
 
 def full_name(user: User) -> str:
@@ -181,6 +179,11 @@ def certificates_revoke_for_event(*, event_id: int, user: User) -> int:
     if revoked:
         logger.info("%d certificates of cancelled event %s revoked", revoked, event_id)
     return revoked
+
+
+def certificates_revoke_on_cancel(sender: object, *, event_id: int, user: User, **kwargs: object) -> None:
+    """events.signals.event_cancelled, in the cancellation's transaction."""
+    certificates_revoke_for_event(event_id=event_id, user=user)
 
 
 def certificates_revoke_for_account(*, user: User) -> None:

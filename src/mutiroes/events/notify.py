@@ -1,12 +1,9 @@
 """What events and participation changes tell people, written to the outbox inside the same transaction."""
 
+from mutiroes.accounts.models import EmailKind as Kind
 from mutiroes.events.models import Event, Participation
-from mutiroes.jobs import registry
-from mutiroes.notifications import outbox
-from mutiroes.notifications.models import EmailDelivery
-from mutiroes.notifications.services import email_enqueue
-
-Kind = EmailDelivery.Kind
+from mutiroes.jobs import outbox, registry
+from mutiroes.jobs.outbox import email_enqueue
 
 
 def registered(participation: Participation) -> None:

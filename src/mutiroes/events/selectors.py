@@ -1,7 +1,8 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from mutiroes.accounts.models import User
@@ -158,3 +159,29 @@ def event_stats(*, event: Event) -> dict[str, object]:
         "spots_left": max(event.max_participants - sum(by_status.get(s, 0) for s in Participation.HOLDS_SPOT), 0),
         **selectors_community.community_stats(event=event),
     }
+
+
+def event_people(*, event_ids: Iterable[int]) -> list[int]:
+    """Whose statistics an event's check-ins, report or completion change: its checked-in participants and its
+    organiser (the one rule; the stats and badge jobs are enqueued for these people)."""
+    ids = list(event_ids)
+    people = set(
+        Participation.objects.filter(event_id__in=ids, checked_in_at__isnull=False).values_list("user_id", flat=True)
+    )
+    people.update(Event.objects.filter(pk__in=ids).values_list("organizer_id", flat=True))
+    return sorted(people)
+
+
+def user_event_list(*, user: User, role: str) -> QuerySet[Event]:
+    """The caller's events, newest first. organizer: all they organise, drafts included. participant: events
+    where their registration is active (confirmed, pending, waitlisted) or where they checked in."""
+    if role == "organizer":
+        queryset = Event.objects.filter(organizer=user)
+    elif role == "participant":
+        mine = Participation.objects.filter(event=OuterRef("pk"), user=user).filter(
+            Q(status__in=Participation.ACTIVE) | Q(checked_in_at__isnull=False)
+        )
+        queryset = Event.objects.filter(Exists(mine)).exclude(status=Event.Status.DRAFT)
+    else:
+        raise ValueError(f"unknown role {role!r}")
+    return _with_counts(queryset).order_by("-start_date", "-id")

@@ -14,13 +14,13 @@ from django.utils.crypto import constant_time_compare
 
 from mutiroes.accounts.models import User
 from mutiroes.accounts.verification import email_verified_required
-from mutiroes.certificates import services as certificate_services
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Forbidden, InvalidState, NotFound, TooManyAttempts, ValidationFailed
-from mutiroes.events import notify, selectors
+from mutiroes.events import notify, selectors, signals
 from mutiroes.events.models import Category, Event, Participation
 from mutiroes.infra import cache, metrics
 from mutiroes.infra.failures import FailureLimit
+from mutiroes.jobs import outbox, registry
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +161,9 @@ def event_cancel(*, event_id: int, user: User) -> tuple[Event, list[int]]:
     event.status = Event.Status.CANCELLED
     event.cancelled_at = clock.now()
     event.save(update_fields=["status", "cancelled_at", "updated_at"])
-    # An event that had already taken place may still be cancelled until it is completed: it then gives no hours.
-    certificate_services.certificates_revoke_for_event(event_id=event.pk, user=user)
+    # An event that had already taken place may still be cancelled until it is completed: it then gives no hours
+    # (the certificates app revokes its certificates on this signal).
+    signals.event_cancelled.send(sender=Event, event_id=event.pk, user=user)
     _lists_changed("events", "impact")
     notified = list(event.participations.filter(status__in=Participation.ACTIVE).values_list("user_id", flat=True))
     notify.cancelled(event, notified)
@@ -367,9 +368,6 @@ def events_complete_expired() -> list[int]:
     Their checked-in participants' statistics (and then badges) are recomputed through the outbox,
     in this same transaction, so a crash cannot complete events without scheduling the follow-ups.
     """
-    from mutiroes.jobs import registry
-    from mutiroes.notifications import outbox
-
     now = clock.now()
     expired = list(
         Event.objects.select_for_update(skip_locked=True)
@@ -380,13 +378,7 @@ def events_complete_expired() -> list[int]:
         return []
     Event.objects.filter(pk__in=expired).update(status=Event.Status.COMPLETED, updated_at=now)
     _lists_changed("events", "impact")
-    user_ids = (
-        Participation.objects.filter(event_id__in=expired, checked_in_at__isnull=False)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    organizer_ids = Event.objects.filter(pk__in=expired).values_list("organizer_id", flat=True).distinct()
-    people = sorted(set(user_ids) | set(organizer_ids))
+    people = selectors.event_people(event_ids=expired)
     outbox.outbox_add_many(registry.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in people])
     logger.info("completed %s expired events; statistics queued for %s users", len(expired), len(people))
     return expired

@@ -50,15 +50,6 @@ def report_get_visible(*, event_id: int, user: User | None) -> EventReport:
     return report
 
 
-def report_ids_stale() -> list[int]:
-    """Reports not yet computed with the active factors (for the recompute job)."""
-    active = factor_set_active()
-    if active is None:
-        return []
-    stale = Q(computed_at__isnull=True) | ~Q(factors_version=active.version)
-    return list(EventReport.objects.filter(stale).order_by("id").values_list("id", flat=True))
-
-
 def local_day_start(day: date) -> datetime:
     """Midnight of ``day`` in TIME_ZONE (America/Sao_Paulo), as an aware datetime."""
     return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())

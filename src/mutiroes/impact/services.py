@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.db.models.functions import Lower
 
-from mutiroes.accounts.models import User
+from mutiroes.accounts.models import EmailKind, User
 from mutiroes.core import clock
 from mutiroes.core.exceptions import Conflict, InvalidState, NotFound, ValidationFailed
 from mutiroes.events import selectors as event_selectors
@@ -38,8 +38,7 @@ from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
 from mutiroes.infra import cache, metrics
-from mutiroes.jobs import registry
-from mutiroes.notifications import outbox
+from mutiroes.jobs import outbox, registry
 
 logger = logging.getLogger(__name__)
 
@@ -230,3 +229,27 @@ def monthly_report_generate(*, year: int, month: int) -> MonthlyImpactReport:
         )
     logger.info("monthly impact report %04d-%02d generated: %s events", year, month, totals["events"])
     return MonthlyImpactReport.objects.get(year=year, month=month)
+
+
+@transaction.atomic
+def report_statistics_process(*, event_id: int) -> None:
+    """The report job: the report's impact with the active factors, then the statistics of the event's people
+    (events.selectors.event_people), queued in the same transaction."""
+    report = EventReport.objects.filter(event_id=event_id).first()
+    if report is None:
+        logger.info("no report for event %s: nothing to compute", event_id)
+        return
+    report_compute_impact(report_id=report.pk)
+    people = event_selectors.event_people(event_ids=[event_id])
+    outbox.outbox_add_many(registry.UPDATE_USER_STATISTICS, [{"user_id": user_id} for user_id in people])
+
+
+@transaction.atomic
+def monthly_report_publish(*, year: int, month: int) -> MonthlyImpactReport:
+    """The monthly job: the month's report, and an e-mail to each active staff member with an address."""
+    report = monthly_report_generate(year=year, month=month)
+    period = f"{year:04d}-{month:02d}"
+    staff = User.objects.filter(is_staff=True, is_active=True).exclude(email="").values_list("pk", flat=True)
+    for user_id in staff:
+        outbox.email_enqueue(kind=EmailKind.MONTHLY_REPORT, user_id=user_id, period=period)
+    return report

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mutiroes.jobs.models import JobRun
+from mutiroes.jobs.models import JobRun, OutboxMessage
 
 
 @admin.register(JobRun)
@@ -16,3 +16,10 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "actor_name", "queue_name", "created_at", "relayed_at", "attempts")
+    list_filter = ("actor_name", ("relayed_at", admin.EmptyFieldListFilter))
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]

@@ -48,3 +48,39 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period}: {self.state}"
+
+
+class OutboxMessage(models.Model):
+    """A job a committed transaction asked for, waiting to be handed to the broker.
+
+    Written in the same transaction as the change that causes it, so a broker outage can delay a job
+    but never lose it; the relay marks it once the broker accepted it, and the worker once the job is over.
+    The broker can still lose an accepted message (a Redis failover discards what the old master took after
+    the promotion), so a row relayed but not done after ``OUTBOX_REDELIVER_AFTER_S`` is relayed again.
+    """
+
+    actor_name = models.CharField(max_length=100)
+    queue_name = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # The trace of the change that wrote the row (W3C traceparent/tracestate): the job's spans join that trace.
+    trace_context = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "notifications_outboxmessage"  # where the notifications app created it
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(relayed_at__isnull=True), name="outbox_pending_idx"),
+            models.Index(
+                fields=["relayed_at"],
+                condition=models.Q(relayed_at__isnull=False, done_at__isnull=True),
+                name="outbox_in_flight_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}({self.kwargs}) {'relayed' if self.relayed_at else 'pending'}"

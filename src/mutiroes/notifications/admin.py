@@ -1,13 +1,6 @@
 from django.contrib import admin
 
-from mutiroes.notifications.models import EmailDelivery, OutboxMessage, ReminderRun
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "actor_name", "queue_name", "created_at", "relayed_at", "attempts")
-    list_filter = ("actor_name", ("relayed_at", admin.EmptyFieldListFilter))
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
 
 @admin.register(EmailDelivery)

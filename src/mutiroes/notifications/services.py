@@ -26,8 +26,7 @@ from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
 from mutiroes.infra import email, metrics
-from mutiroes.jobs import registry
-from mutiroes.notifications import outbox
+from mutiroes.jobs import outbox, registry
 from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
 logger = logging.getLogger(__name__)
@@ -45,18 +44,6 @@ SUBJECTS = {
 }
 REMINDER_BATCH = 500
 ERROR_MAX_CHARS = 2000
-
-
-def email_enqueue(*, kind: str, user_id: int, event_id: int = 0, period: str = "") -> None:
-    """Ask for an e-mail from inside a transaction: it is sent only if that transaction commits."""
-    outbox.outbox_add(
-        registry.SEND_EVENT_NOTIFICATION_EMAIL, event_id=event_id, user_id=user_id, kind=kind, period=period
-    )
-
-
-def emails_enqueue_many(*, kind: str, user_ids: list[int], event_id: int, period: str = "") -> None:
-    for user_id in user_ids:
-        email_enqueue(kind=kind, user_id=user_id, event_id=event_id, period=period)
 
 
 def _context(kind: str, user: User, event: Event | None, period: str) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from mutiroes.accounts import lgpd, selectors, services, stats
+from mutiroes.accounts import selectors, services
 from mutiroes.accounts.unsubscribe import unsubscribe_apply
 from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.pagination import PageParams, paginate
@@ -23,8 +23,11 @@ from mutiroes.api.schemas.enums import NotificationKind
 from mutiroes.api.schemas.events import EventPage
 from mutiroes.api.serializers import me_out, public_profile_out, with_my_participation
 from mutiroes.api.throttles import PasswordConfirmThrottle
+from mutiroes.certificates import stats
+from mutiroes.events import selectors as event_selectors
+from mutiroes.privacy import lgpd
 
-# No route awards badges: only the background jobs call accounts.badges.
+# No route awards badges: only the background jobs call certificates.badges.
 router = Router(tags=["accounts"])
 
 
@@ -72,7 +75,7 @@ def update_notification_settings(request: HttpRequest, payload: NotificationSett
 @router.get("/users/me/events", response={200: EventPage, 401: Error, 422: Error}, auth=jwt)
 def list_my_events(request: HttpRequest, filters: Query[MyEventsFilters], page: Query[PageParams]) -> dict:
     """Events the caller organises or is registered for."""
-    result = paginate(selectors.user_event_list(user=request.auth, role=filters.role), page)
+    result = paginate(event_selectors.user_event_list(user=request.auth, role=filters.role), page)
     with_my_participation(result["items"], request.auth)
     return result
 

@@ -4,13 +4,13 @@ from mutiroes.jobs.actor import job_actor
 
 @job_actor(registry.UPDATE_USER_STATISTICS)
 def update_user_statistics(user_id: int) -> None:
-    from mutiroes.jobs import workflows
+    from mutiroes.certificates import stats
 
-    workflows.user_statistics_update(user_id=user_id)
+    stats.user_stats_update(user_id=user_id)
 
 
 @job_actor(registry.CHECK_AND_AWARD_BADGES)
 def check_and_award_badges(user_id: int) -> None:
-    from mutiroes.jobs import workflows
+    from mutiroes.certificates import badges
 
-    workflows.badges_check(user_id=user_id)
+    badges.badges_check(user_id=user_id)

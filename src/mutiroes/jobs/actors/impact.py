@@ -4,13 +4,13 @@ from mutiroes.jobs.actor import job_actor
 
 @job_actor(registry.PROCESS_EVENT_REPORT_STATISTICS)
 def process_event_report_statistics(event_id: int) -> None:
-    from mutiroes.jobs import workflows
+    from mutiroes.impact import services
 
-    workflows.report_statistics_process(event_id=event_id)
+    services.report_statistics_process(event_id=event_id)
 
 
 @job_actor(registry.GENERATE_MONTHLY_IMPACT_REPORT)
 def generate_monthly_impact_report(year: int, month: int) -> None:
-    from mutiroes.jobs import workflows
+    from mutiroes.impact import services
 
-    workflows.monthly_report_publish(year=year, month=month)
+    services.monthly_report_publish(year=year, month=month)

@@ -100,7 +100,7 @@ class OutboxCollector(Collector):
         from django.db import close_old_connections
 
         from mutiroes.core import clock
-        from mutiroes.notifications.outbox import outbox_backlog
+        from mutiroes.jobs.outbox import outbox_backlog
 
         try:
             close_old_connections()

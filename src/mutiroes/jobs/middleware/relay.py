@@ -20,7 +20,7 @@ class OutboxRelay(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from mutiroes.infra.breaker_report import Publisher
-        from mutiroes.notifications.outbox import RelayLoop
+        from mutiroes.jobs.outbox import RelayLoop
 
         self._loop = RelayLoop().start()
         self._report = Publisher(role="worker").start()
@@ -48,7 +48,7 @@ class OutboxCompletion(Middleware):
         self._done(message)
 
     def _done(self, message: dramatiq.Message) -> None:
-        from mutiroes.notifications.outbox import OUTBOX_ID, outbox_done
+        from mutiroes.jobs.outbox import OUTBOX_ID, outbox_done
 
         row_id = message.options.get(OUTBOX_ID)
         if row_id is None:

@@ -10,9 +10,10 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from mutiroes.accounts import stats
-from mutiroes.accounts.models import Badge, Criterion, UserBadge, UserStats
+from mutiroes.accounts.models import Badge, Criterion, EmailKind, User, UserBadge, UserStats
+from mutiroes.certificates import stats
 from mutiroes.core import clock
+from mutiroes.jobs import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def badges_award_many(*, user_ids: Iterable[int], recompute: bool = True) -> lis
         new_ids = [row[0] for row in cursor.fetchall()]
     awarded = list(UserBadge.objects.filter(pk__in=new_ids).select_related("badge").order_by("user_id", "id"))
     for award in awarded:
-        # Notification call site: the badge_earned e-mail is keyed by (user, badge) in the outbox.
+        # badges_check asks for the badge_earned e-mail, keyed by (user, badge).
         logger.info("badge %s awarded to user %s", award.badge.slug, award.user_id)
     return awarded
 
@@ -53,6 +54,12 @@ def badges_award(*, user_id: int, recompute: bool = True) -> list[UserBadge]:
     return badges_award_many(user_ids=[user_id], recompute=recompute)
 
 
-def badges_award_for_event(*, event_id: int) -> list[UserBadge]:
-    """After an event's check-ins or report change: its checked-in participants and organiser, in one go."""
-    return badges_award_many(user_ids=stats.event_people(event_id=event_id))
+@transaction.atomic
+def badges_check(*, user_id: int) -> list[str]:
+    """The badge job: award what the user's stats now meet and ask for one e-mail per new badge; returns the slugs."""
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        return []
+    slugs = [award.badge.slug for award in badges_award(user_id=user_id)]
+    for slug in slugs:
+        outbox.email_enqueue(kind=EmailKind.BADGE_EARNED, user_id=user_id, period=slug)
+    return slugs

@@ -28,6 +28,7 @@ from mutiroes.accounts.models import User, UserBadge, UserStats
 from mutiroes.certificates import selectors as certificate_selectors
 from mutiroes.core import clock
 from mutiroes.events.models import Event, Participation
+from mutiroes.jobs import outbox, registry
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +147,11 @@ def user_public_achievements(*, user: User) -> dict[str, object]:
     }
 
 
-def event_people(*, event_id: int) -> list[int]:
-    """Whose stats an event's report or check-ins change: its checked-in participants and its organiser."""
-    people = set(
-        Participation.objects.filter(event_id=event_id, checked_in_at__isnull=False).values_list("user_id", flat=True)
-    )
-    people.update(Event.objects.filter(pk=event_id).values_list("organizer_id", flat=True))
-    return sorted(people)
+@transaction.atomic
+def user_stats_update(*, user_id: int) -> None:
+    """The statistics job: recompute the user's row, then check their badges (queued in the same transaction)."""
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        logger.info("statistics for user %s skipped: no such active user", user_id)
+        return
+    user_stats_recompute(user_id=user_id)
+    outbox.outbox_add(registry.CHECK_AND_AWARD_BADGES, user_id=user_id)

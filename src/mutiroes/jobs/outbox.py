@@ -29,8 +29,8 @@ from mutiroes.infra import tracing
 from mutiroes.infra.broker import enqueue
 from mutiroes.infra.broker import enqueue_many as broker_enqueue_many
 from mutiroes.infra.periodic import PeriodicThread
-from mutiroes.jobs.registry import QUEUES
-from mutiroes.notifications.models import OutboxMessage
+from mutiroes.jobs.models import OutboxMessage
+from mutiroes.jobs.registry import QUEUES, SEND_EVENT_NOTIFICATION_EMAIL
 
 logger = logging.getLogger(__name__)
 RELAY_BATCH = 500
@@ -43,6 +43,11 @@ def outbox_add(actor_name: str, **kwargs: Any) -> OutboxMessage:
     )
     transaction.on_commit(partial(_relay_one, row.pk))
     return row
+
+
+def email_enqueue(*, kind: str, user_id: int, event_id: int = 0, period: str = "") -> OutboxMessage:
+    """Ask for an e-mail from inside a transaction: it is sent only if that transaction commits."""
+    return outbox_add(SEND_EVENT_NOTIFICATION_EMAIL, event_id=event_id, user_id=user_id, kind=kind, period=period)
 
 
 def outbox_add_many(actor_name: str, kwargs_list: list[dict[str, Any]]) -> int:
