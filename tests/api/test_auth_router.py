@@ -180,6 +180,31 @@ def test_login_is_throttled_per_address_and_per_account(client, account, setting
     cache.clear()
 
 
+def test_an_unknown_login_costs_the_same_password_hash_as_a_wrong_password(client, account, monkeypatch):
+    """No enumeration by timing: counted in hasher calls (what the time is made of), not measured in seconds."""
+    from django.contrib.auth.hashers import get_hashers
+
+    calls = []
+
+    def counting(verify):
+        def wrapper(self, password, encoded):
+            calls.append(self.algorithm)
+            return verify(self, password, encoded)
+
+        return wrapper
+
+    for hasher in get_hashers():
+        monkeypatch.setattr(type(hasher), "verify", counting(type(hasher).verify))
+    assert _token(client, "joana", "errada", REMOTE_ADDR="10.2.0.1").status_code == 401
+    wrong_password, calls[:] = list(calls), []
+    assert _token(client, "nobody-by-this-name", "errada", REMOTE_ADDR="10.2.0.2").status_code == 401
+    assert calls == wrong_password == [account.password.split("$", 1)[0]]
+    # The same for an e-mail that is nobody's, answered with the same body.
+    calls[:] = []
+    answer = _token(client, "nobody@example.org", "errada", REMOTE_ADDR="10.2.0.3")
+    assert calls == wrong_password and answer.json() == _token(client, "joana", "x", REMOTE_ADDR="10.2.0.4").json()
+
+
 # --- /users/me and public profiles ----------------------------------------------------------------------
 
 
