@@ -124,6 +124,37 @@ def test_wrong_types_are_422_with_field_details(client, actor):
     assert not Event.objects.exists()
 
 
+def test_values_of_another_json_type_are_not_coerced(client, actor):
+    """What the schema says a value is, it must be on the wire: lax parsing would take all of these."""
+    cases = {
+        "max_participants": "12",
+        "category_id": "1",
+        "latitude": "-23.5",
+        "is_public": 1,
+        "requires_approval": "true",
+        "min_age": True,
+        "start_date": 1_900_000_000,
+        "end_date": "1900000000",
+    }
+    for field, value in cases.items():
+        response = client.post(
+            EVENTS, event_payload(**{field: value}), content_type="application/json", headers=_bearer(actor)
+        )
+        assert field in assert_error(response, 422)["details"]["fields"], (field, value)
+    assert not Event.objects.exists()
+    # An integral float is the integer JSON Schema says it is.
+    response = client.post(EVENTS, event_payload(max_participants=12.0), content_type="application/json",
+                           headers=_bearer(actor))  # fmt: skip
+    assert response.status_code == 201, response.content
+    # Query values are text, but a date is still not a number of seconds.
+    for query in ("starts_before=0.5", "starts_after=1700000000"):
+        assert "starts" in next(iter(assert_error(client.get(f"{EVENTS}?{query}"), 422)["details"]["fields"]))
+    assert "to" in assert_error(client.get("/api/v1/impact/summary?to=0"), 422)["details"]["fields"]
+    profile = client.patch("/api/v1/users/me", {"show_stats": 0}, content_type="application/json",
+                           headers=_bearer(actor))  # fmt: skip
+    assert "show_stats" in assert_error(profile, 422)["details"]["fields"]
+
+
 def test_unknown_fields_are_422_everywhere(client, actor, event):
     url = f"{EVENTS}/{event.id}"
     cases = [

@@ -51,7 +51,7 @@ IDEMPOTENCY_PARAMETER = {
     "in": "header",
     "required": False,
     "description": "Same key from the same user within 24 h replays the first response and creates nothing new.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
 }
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 # Answered around the handler (body parsing, the Idempotency-Key middleware), so no route lists them itself;
@@ -240,6 +240,12 @@ def _describe_input_defaults(schema: dict[str, Any], inputs: set[str]) -> None:
         for op in item.values()
         for media in op.get("requestBody", {}).get("content", {}).values()
     ]
+    for body in inline:
+        if "properties" in body:
+            body["additionalProperties"] = False  # a form's fields are an InSchema too: unknown fields are a 422
+        for field in body.get("properties", {}).values():
+            if field.get("format") == "binary":
+                field["minLength"] = 1  # Django drops an empty file part: it is no file at all
     for body in [schema["components"]["schemas"][name] for name in inputs] + inline:
         for field in body.get("properties", {}).values():
             if "default" in field:

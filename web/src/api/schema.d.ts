@@ -1197,7 +1197,10 @@ export interface components {
         ErrorCode: "account_exists" | "account_in_use" | "adjustment_window_closed" | "age_not_allowed" | "already_checked_in" | "bad_request" | "birth_date_required" | "broker_unavailable" | "cache_unavailable" | "capacity_below_taken" | "certificate_not_found" | "certificate_revoked" | "check_in_closed" | "comment_not_found" | "conflict" | "database_unavailable" | "domain_error" | "email_not_verified" | "email_taken" | "event_cancelled" | "event_closed" | "event_completed" | "event_full" | "event_in_past" | "event_not_ended" | "event_not_found" | "event_not_open" | "event_not_published" | "event_not_started" | "factor_set_not_found" | "forbidden" | "full_name_required" | "has_participants" | "http_unavailable" | "idempotency_key_reused" | "idempotency_retry" | "internal_error" | "invalid_credentials" | "invalid_reset_token" | "invalid_state" | "invalid_token" | "invalid_unsubscribe_token" | "invalid_verification_token" | "job_not_found" | "job_run_not_found" | "method_not_allowed" | "monthly_report_not_found" | "not_approvable" | "not_authenticated" | "not_checked_in" | "not_confirmed" | "not_draft" | "not_found" | "not_organizer" | "not_owner" | "not_participant" | "not_rejectable" | "organizer_cannot_join" | "participation_not_found" | "payload_too_large" | "photo_not_found" | "photo_too_large" | "placeholder_account" | "placeholder_misconfigured" | "registration_closed" | "registration_rejected" | "report_exists" | "report_not_found" | "request_in_progress" | "resource_not_found" | "service_unavailable" | "smtp_unavailable" | "staff_only" | "throttled" | "too_large" | "unsupported_image" | "unsupported_media_type" | "user_not_found" | "username_confusable" | "username_taken" | "validation_error" | "weak_password" | "wrong_check_in_code" | "wrong_password";
         /** RegisterIn */
         RegisterIn: {
-            /** Username */
+            /**
+             * Username
+             * @description letters, digits (any script), . @ + - _
+             */
             username: string;
             /**
              * Email
@@ -2198,7 +2201,7 @@ export interface components {
             content: string;
             /**
              * Parent Id
-             * @description a top-level comment of the same event; replies to replies are 422
+             * @description a top-level comment of this event; replies to replies are 422
              */
             parent_id?: number | null;
         };

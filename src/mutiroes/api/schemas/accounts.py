@@ -3,17 +3,26 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
 
 from mutiroes.accounts.models import REMINDER_LEAD_HOURS_MAX, REMINDER_LEAD_HOURS_MIN, Criterion, NotificationKind
-from mutiroes.api.schemas.common import DecimalOut, InSchema, Name, NewPassword, Password, Text
+from mutiroes.api.schemas.common import Bool, DateIn, DecimalOut, InSchema, Name, NewPassword, Password, Text
 from mutiroes.api.schemas.enums import BadgeCriterion, BrazilianState
 
 UF = BrazilianState
 # A profile's state is a UF or "" (not given); the public profile hides it as null.
 StateOrBlank = UF | Literal[""]  # type: ignore[valid-type]
-Username = Annotated[Text(150, 1), Field(pattern=r"^[\w.@+-]+$")]
-BirthDate = Annotated[date, Field(ge=date(1900, 1, 1))]
+# Letters and digits of any script, and . @ + - _. Not a schema `pattern`: JSON Schema's regexes (ECMA-262) read \w
+# as ASCII only, so the schema would refuse "joão" that the server takes (docs/api.md, what the schema cannot say).
+USERNAME_PATTERN = r"^[\w.@+-]+$"
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=150, pattern=USERNAME_PATTERN),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 150, "description": "letters, digits (any script), . @ + - _"}
+    ),
+]
+BirthDate = DateIn(date(1900, 1, 1))
 
 
 def _not_future(value: date | None) -> date | None:
@@ -77,9 +86,9 @@ class ProfilePatch(InSchema):
     state: StateOrBlank = None
     bio: Text(2000) = None
     interests: list[Text(50, 1)] = Field(None, max_length=20)
-    is_public: bool = None
-    show_city: bool = None
-    show_stats: bool = None
+    is_public: Bool = None
+    show_city: Bool = None
+    show_stats: Bool = None
 
     _birth = field_validator("birth_date")(_not_future)
 
@@ -116,12 +125,12 @@ class PublicProfileOut(Schema):
 
 
 class EmailTogglesIn(InSchema):
-    registration: bool
-    reminder: bool
-    update: bool
-    cancellation: bool
-    badge_earned: bool
-    waitlist_promoted: bool
+    registration: Bool
+    reminder: Bool
+    update: Bool
+    cancellation: Bool
+    badge_earned: Bool
+    waitlist_promoted: Bool
 
 
 class NotificationSettingsIn(InSchema):

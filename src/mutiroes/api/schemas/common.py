@@ -1,20 +1,23 @@
 """Shared schema pieces: the error body, bounded NUL-free strings, sane date-times, ids, decimals and URLs."""
 
-import unicodedata
-from datetime import datetime
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from ninja import Schema
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from mutiroes.api.errors import ERROR_CODES
@@ -34,11 +37,16 @@ def _plausible_year(value: datetime) -> datetime:
     return value
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used like a type
+# What _no_nul refuses, said in the schema (the validator keeps its clearer message).
+NO_NUL = Field(json_schema_extra={"pattern": "^[^\\x00]*$"})
+
+
+def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> Any:  # noqa: N802 - used like a type
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern),
         AfterValidator(_no_nul),
+        *([] if pattern else [NO_NUL]),
     ]
 
 
@@ -93,42 +101,94 @@ class CrossFieldError(ValueError):
         self.fields = fields
 
 
-# Bidirectional embeddings, overrides and isolates, and the invisible marks: in a name they reorder or hide what
-# others read next to it ("‮nimda" shows as "admin").
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _plain_name(value: str) -> str:
-    if any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in value):
+# Control characters, bidirectional embeddings, overrides and isolates, and the invisible marks: in a name they
+# reorder or hide what others read next to it ("‮nimda" shows as "admin"). Refused anywhere in what was sent,
+# before the edges are trimmed, so the server and the schema's pattern judge the same string.
+_NOT_IN_NAMES = "\\x00-\\x1f\\x7f-\\x9f" + "".join(f"\\u{ord(char):04x}" for char in sorted(BIDI_CONTROLS))
+NAME_PATTERN = f"^[^{_NOT_IN_NAMES}]*$"
+
+
+def _plain_name(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(NAME_PATTERN, value):
         raise ValueError("must not contain control or text-direction characters")
     return value
 
 
 def Name(max_length: int) -> Any:  # noqa: N802 - used like a type
     """A person's name: bounded text without control or bidirectional-override characters."""
-    return Annotated[Text(max_length), AfterValidator(_plain_name)]
+    return Annotated[Text(max_length, pattern=NAME_PATTERN), BeforeValidator(_plain_name)]
 
 
 # Passwords are taken exactly as typed: never stripped or normalised (a trailing space is part of the secret).
-Password = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_no_nul)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_no_nul), NO_NUL]
 # A password being chosen: Django's validators run too (not too common, not all digits, not like the username).
 NewPassword = Annotated[
     str,
     StringConstraints(min_length=8, max_length=128),
     AfterValidator(_no_nul),
+    NO_NUL,
     Field(description="at least 8 characters, not too common, not all digits, not like the username"),
 ]
 
-DateTimeIn = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
+
+def _iso_text(value: Any) -> Any:
+    # pydantic also reads a number (or a numeric string, as every query value is) as seconds since 1970: the
+    # contract's dates are ISO 8601 text only.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and not re.match(r"\d{4}-\d\d-\d\d", value)):
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD...)")
+    return value
+
+
+DateTimeIn = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible_year)]
+
+
+def DateIn(earliest: date, latest: date | None = None) -> Any:  # noqa: N802 - used like a type
+    """A day between two bounds, which JSON Schema cannot say of a `format: date` string (docs/api.md)."""
+
+    def within(value: date) -> date:
+        if value < earliest or (latest is not None and value > latest):
+            bounds = f"on or after {earliest}" + (f" and on or before {latest}" if latest else "")
+            raise ValueError(f"must be {bounds}")
+        return value
+
+    return Annotated[date, BeforeValidator(_iso_text), AfterValidator(within)]
+
+
+# In JSON bodies: true or false, not 0, 1, "yes" or "off". (Multipart form fields are text: they keep plain bool.)
+Bool = Annotated[bool, Strict()]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _numeric_fields(model: type[BaseModel]) -> set[str]:
+    numeric = set()
+    for name, field in model.model_fields.items():
+        kinds = get_args(field.annotation) or (field.annotation,)
+        if any(kind in (int, float) for kind in kinds):
+            numeric.add(field.alias or name)
+    return numeric
 
 
 class InSchema(Schema):
     """Base of every input: unknown or protected fields are a 422, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_json_numbers(cls, data: Any) -> Any:
+        # Lax pydantic also reads "12" and true as numbers, which the schema says are not; an integral 12.0 stays
+        # the integer JSON Schema says it is. Checked here, not per field: a validator on a field would hide its
+        # bounds from the schema. (Multipart forms, all text, override this.)
+        if isinstance(data, dict):
+            wrong = [name for name in _numeric_fields(cls) if isinstance(data.get(name), (str, bool))]
+            if wrong:
+                raise CrossFieldError("must be a JSON number", *wrong)
+        return data
 
 
 ErrorCode = StrEnum("ErrorCode", [(code, code) for code in ERROR_CODES])  # type: ignore[misc]

@@ -109,7 +109,7 @@ class PhotoOut(Schema):
 
 class CommentIn(InSchema):
     content: Text(2000, 1)
-    parent_id: Id | None = Field(None, description="a top-level comment of the same event; replies to replies are 422")
+    parent_id: Id | None = Field(None, description="a top-level comment of this event; replies to replies are 422")
 
 
 class CommentOut(Schema):

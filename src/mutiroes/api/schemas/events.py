@@ -6,6 +6,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from mutiroes.api.pagination import Page
 from mutiroes.api.schemas.common import (
+    Bool,
     CrossFieldError,
     DateTimeIn,
     Id,
@@ -59,8 +60,8 @@ class EventIn(InSchema):
     max_participants: int = Field(ge=1, le=100_000)
     min_age: int | None = Field(None, ge=0, le=130)
     max_age: int | None = Field(None, ge=0, le=130)
-    requires_approval: bool = False
-    is_public: bool = True
+    requires_approval: Bool = False
+    is_public: Bool = True
     tools_needed: Text(2000) = ""
     tools_provided: Text(2000) = ""
     what_to_bring: Text(2000) = ""
@@ -84,8 +85,8 @@ class EventPatch(InSchema):
     max_participants: int = Field(None, ge=1, le=100_000)
     min_age: int | None = Field(None, ge=0, le=130)
     max_age: int | None = Field(None, ge=0, le=130)
-    requires_approval: bool = None
-    is_public: bool = None
+    requires_approval: Bool = None
+    is_public: Bool = None
     tools_needed: Text(2000) = None
     tools_provided: Text(2000) = None
     what_to_bring: Text(2000) = None

@@ -1,11 +1,10 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field, model_validator
 
-from mutiroes.api.schemas.common import CrossFieldError, DecimalIn, DecimalOut, Id, InSchema, Text
+from mutiroes.api.schemas.common import CrossFieldError, DateIn, DecimalIn, DecimalOut, Id, InSchema, Text
 from mutiroes.api.schemas.enums import BrazilianState
 from mutiroes.impact.models import MAX_AREA_M2, MAX_HOURS, MAX_KG, MAX_PARTICIPANTS, MAX_TREES
 
@@ -52,7 +51,7 @@ class ReportOut(Schema):
 
 # Far enough either way for any real query, and near enough that a day boundary is still a valid datetime
 # (9999-12-31 + 1 day overflows).
-FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
+FilterDay = DateIn(date(1900, 1, 1), date(2200, 12, 31))
 
 
 class ImpactFiltersIn(Schema):
