@@ -11,11 +11,11 @@ from ninja_jwt.exceptions import TokenBackendError, TokenError
 
 from mutiroes.accounts import selectors
 from mutiroes.accounts.models import User
+from mutiroes.accounts.tokens import TOKEN_VERSION_CLAIM
 from mutiroes.core.exceptions import Forbidden
 from mutiroes.infra import logs
 
 logger = logging.getLogger(__name__)
-TOKEN_VERSION_CLAIM = "ver"  # the account's token_version when the token was issued
 
 
 class JWTBearer(JWTBaseAuthentication, HttpBearer):

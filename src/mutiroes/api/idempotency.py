@@ -1,7 +1,8 @@
 """Idempotency-Key on POSTs: the same key from the same user within 24 h replays the first response.
 
 The record is inserted (and committed) before the request runs, then the request runs in one transaction
-that holds the record's row lock and ends by storing the response in it. So:
+that holds the record's row lock and ends by storing the response in it (the record's writes are
+core/idempotency.py; this module is the HTTP side). So:
 
 - a concurrent duplicate finds the row locked and is told the first one is still in progress;
 - the request's writes and its recorded answer commit together: there is never an object without its
@@ -17,15 +18,14 @@ import re
 from collections.abc import Callable
 
 from circuitbreaker import CircuitBreakerError
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from mutiroes.api import errors
 from mutiroes.api.auth import JWTBearer
 from mutiroes.api.errors import error_response
-from mutiroes.core import clock
+from mutiroes.core import idempotency
 from mutiroes.core.models import IdempotencyRecord
 from mutiroes.infra import metrics
 
@@ -75,21 +75,14 @@ def _run_once(
         fingerprint = _fingerprint(request)
     except RequestDataTooBig:
         return error_response(413, "request body too large")
-    records = IdempotencyRecord.objects.filter(user_id=user_id, key=key)
-    records.filter(created_at__lt=clock.now() - settings.IDEMPOTENCY_TTL).delete()
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                user_id=user_id, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
-            )
-    except IntegrityError:
-        pass  # the key is known: replayed, in progress, or left unanswered by a request that died
+    idempotency.idempotency_claim(
+        user_id=user_id, key=key, method=request.method, path=request.path, request_hash=fingerprint
+    )
     with transaction.atomic():
-        # The row lock is the lease: held while this request runs, released by PostgreSQL when the
-        # transaction ends, also when the process or the database connection dies.
-        record = records.select_for_update(skip_locked=True).first()
+        # The row lock is the lease: held while this request runs.
+        record = idempotency.idempotency_lock(user_id=user_id, key=key)
         if record is None:
-            return _busy(request, records.first(), fingerprint)
+            return _busy(request, idempotency.idempotency_find(user_id=user_id, key=key), fingerprint)
         if record.status_code is not None or not _same_request(record, request, fingerprint):
             return _replay(request, record, fingerprint)
         # Unanswered and not locked: made just now by this request, or by one that died before answering
@@ -104,28 +97,21 @@ def _run_once(
                 transaction.set_rollback(True)
         if kept:
             return response
-        record.delete()  # still locked by us: the key is free for the client's retry
+        idempotency.idempotency_release(record=record)  # still locked by us: the key is free for the client's retry
     if refused is not None and response.status_code < 400:
         return errors.on_database_unavailable(request, refused)  # the writes were undone: not a success
     return response
 
 
 def _same_request(record: IdempotencyRecord, request: HttpRequest, fingerprint: str) -> bool:
-    return record.path == request.path[:500] and record.request_hash == fingerprint
+    return idempotency.idempotency_matches(record=record, path=request.path, request_hash=fingerprint)
 
 
-def _answer(record: IdempotencyRecord, response: HttpResponse) -> DatabaseError | None:
-    """Store the response in the record, in the request's transaction; the error if the database refuses."""
-    record.status_code = response.status_code
-    record.response_body = bytes(response.content)
-    record.content_type = response.get("Content-Type", "application/json")[:100]
-    try:
-        record.save(update_fields=["status_code", "response_body", "content_type"])
-    except DatabaseError as exc:
-        # The connection died, or the route answered after a database error that left the transaction aborted.
-        logger.warning("idempotency record %s not stored: %s", record.pk, exc)
-        return exc
-    return None
+def _answer(record: IdempotencyRecord, response: HttpResponse) -> Exception | None:
+    return idempotency.idempotency_answer(
+        record=record, status_code=response.status_code, body=bytes(response.content),
+        content_type=response.get("Content-Type", "application/json"),
+    )  # fmt: skip
 
 
 def _busy(request: HttpRequest, record: IdempotencyRecord | None, fingerprint: str) -> HttpResponse:

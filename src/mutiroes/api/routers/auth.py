@@ -1,15 +1,9 @@
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import Throttled
-from ninja_jwt.exceptions import TokenError
-from ninja_jwt.settings import api_settings
-from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from ninja_jwt.tokens import RefreshToken
-from ninja_jwt.utils import datetime_from_epoch
 
-from mutiroes.accounts import login, passwords, selectors, services, verification
-from mutiroes.accounts.models import User
-from mutiroes.api.auth import TOKEN_VERSION_CLAIM, jwt
+from mutiroes.accounts import login, passwords, services, tokens, verification
+from mutiroes.api.auth import jwt
 from mutiroes.api.schemas.accounts import (
     EmailVerifyIn,
     MeOut,
@@ -53,13 +47,7 @@ def obtain_token(request: HttpRequest, payload: TokenIn) -> Status:
         return Status(401, {"code": exc.code, "message": exc.message, "details": {}})
     except login.LoginThrottled as exc:
         raise Throttled(exc.retry_after_s) from exc
-    return Status(200, _token_pair(user))
-
-
-def _token_pair(user: User) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
-    refresh[TOKEN_VERSION_CLAIM] = user.token_version  # copied into the access token made from it
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return Status(200, tokens.token_pair_issue(user=user))
 
 
 @router.post(
@@ -73,7 +61,7 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Status:
     passwords.password_change(
         user=request.auth, current_password=payload.current_password, new_password=payload.new_password
     )
-    return Status(200, _token_pair(request.auth))
+    return Status(200, tokens.token_pair_issue(user=request.auth))
 
 
 @router.post(
@@ -110,43 +98,14 @@ def resend_verification_email(request: HttpRequest) -> Status:
 def refresh_token(request: HttpRequest, payload: RefreshIn) -> Status:
     """Exchange a refresh token for a new pair; the presented refresh token is spent (rotation)."""
     try:
-        refresh = RefreshToken(payload.refresh)
-        version = refresh.payload.get(TOKEN_VERSION_CLAIM)
-        if selectors.user_for_token(user_id=refresh.payload.get("user_id"), version=version) is None:
-            raise TokenError("the token's user is gone or inactive, or signed out everywhere since")
-        access = str(refresh.access_token)
-        # Rotation: the presented refresh token is spent, a new one is issued.
-        if not _spend(refresh):
-            raise TokenError("refresh token already used")
-        refresh.set_jti()
-        refresh.set_exp()
-        refresh.set_iat()
-    except TokenError:
+        pair = tokens.token_refresh(refresh=payload.refresh)
+    except tokens.InvalidToken:
         return Status(401, {"code": "invalid_token", "message": "refresh token invalid or expired", "details": {}})
-    return Status(200, {"access": access, "refresh": str(refresh)})
-
-
-def _spend(refresh: RefreshToken) -> bool:
-    """Blacklist the token; False if it was already blacklisted.
-
-    The blacklist row is a unique insert, so of concurrent refreshes presenting one token exactly one creates
-    it and wins; the others (a replayed, possibly stolen token) get a 401 instead of a second live session.
-    """
-    outstanding, _ = OutstandingToken.objects.get_or_create(
-        jti=refresh[api_settings.JTI_CLAIM],
-        defaults={"token": str(refresh), "expires_at": datetime_from_epoch(refresh["exp"])},
-    )
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-    return created
+    return Status(200, pair)
 
 
 @router.post("/logout", response={204: None, 401: Error, 422: Error}, auth=jwt)
 def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     """Revoke a refresh token of the caller; an already invalid token is not an error."""
-    try:
-        token = RefreshToken(payload.refresh)
-        if token.payload.get("user_id") == request.auth.pk:
-            token.blacklist()
-    except TokenError:
-        pass  # an already invalid token is already logged out
+    tokens.token_revoke(refresh=payload.refresh, user=request.auth)
     return Status(204, None)
