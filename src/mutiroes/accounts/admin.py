@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from mutiroes.accounts.models import Badge, NotificationSettings, Profile, User, UserBadge, UserStats
+from mutiroes.accounts.models import Badge, NotificationKind, NotificationSettings, Profile, User, UserBadge, UserStats
 
 
 class ProfileInline(admin.StackedInline):
@@ -30,8 +30,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("user", "email_registration", "email_reminder", "email_update", "email_cancellation",
-                    "email_badge_earned", "email_waitlist_promoted", "reminder_lead_hours")  # fmt: skip
+    list_display = ("user", *(f"email_{kind}" for kind in NotificationKind.values), "reminder_lead_hours")
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
 

@@ -1,8 +1,8 @@
 """The Dramatiq broker, built once from settings before any actor module is imported.
 
 ``BROKER_URL`` picks the transport: ``stub://`` (embedded mode and unit tests: in-process, with a
-worker started by the process itself), ``redis://`` (optionally through Sentinel when
-``REDIS_SENTINELS`` is set) or ``amqp://`` (RabbitMQ).
+worker started by the process itself) or ``redis://`` (optionally through Sentinel when
+``REDIS_SENTINELS`` is set).
 """
 
 import logging
@@ -76,10 +76,6 @@ def build_broker(config: dict) -> dramatiq.Broker:
         return StubBroker(middleware=middleware)
     if url.startswith(("redis://", "rediss://", "sentinel://")):
         return _redis_broker(config, middleware)
-    if url.startswith(("amqp://", "amqps://")):
-        from dramatiq.brokers.rabbitmq import RabbitmqBroker
-
-        return RabbitmqBroker(url=url, middleware=middleware)
     raise ValueError(f"unsupported BROKER_URL scheme: {url.split(':', 1)[0]}")
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import EmailStr, Field, StringConstraints, WithJsonSchema, create_model, field_validator
 
 from mutiroes.accounts.models import REMINDER_LEAD_HOURS_MAX, REMINDER_LEAD_HOURS_MIN, Criterion, NotificationKind
 from mutiroes.api.schemas.common import Bool, DateIn, DecimalOut, InSchema, Name, NewPassword, Password, Text
@@ -124,13 +124,10 @@ class PublicProfileOut(Schema):
     date_joined: datetime
 
 
-class EmailTogglesIn(InSchema):
-    registration: Bool
-    reminder: Bool
-    update: Bool
-    cancellation: Bool
-    badge_earned: Bool
-    waitlist_promoted: Bool
+# One toggle per kind a user may switch off, in and out: the kinds are listed once, in accounts.models.
+EmailTogglesIn = create_model(
+    "EmailTogglesIn", __base__=InSchema, **{kind: (Bool, ...) for kind in NotificationKind.values}
+)
 
 
 class NotificationSettingsIn(InSchema):
@@ -142,13 +139,9 @@ class NotificationSettingsIn(InSchema):
     )
 
 
-class EmailTogglesOut(Schema):
-    registration: bool
-    reminder: bool
-    update: bool
-    cancellation: bool
-    badge_earned: bool
-    waitlist_promoted: bool
+EmailTogglesOut = create_model(
+    "EmailTogglesOut", __base__=Schema, **{kind: (bool, ...) for kind in NotificationKind.values}
+)
 
 
 class NotificationSettingsOut(Schema):
