@@ -10,6 +10,7 @@ import { AccountSection } from "./AccountSection";
 import { CertificatesSection } from "./CertificatesSection";
 import { NotificationSettings } from "./NotificationSettings";
 import { PasswordSection } from "./PasswordSection";
+import { ProfileSection } from "./ProfileSection";
 
 type Events = Schemas["EventOut"][];
 
@@ -86,6 +87,7 @@ export function MyArea() {
       <CertificatesSection />
       <EventList id="participo" title="Eventos em que me inscrevi" events={joined} empty="Você ainda não se inscreveu em nenhum evento." />
       <EventList id="organizo" title="Eventos que organizo" events={organizing} empty="Você ainda não organizou eventos." />
+      <ProfileSection />
       <NotificationSettings />
       <PasswordSection />
       <AccountSection />
