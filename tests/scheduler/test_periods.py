@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mutiroes.scheduler import jobs
-from mutiroes.scheduler.jobs import JOBS, fire_times, latest_fire_time, next_fire_time
+from mutiroes.scheduler import schedule
+from mutiroes.scheduler.schedule import JOBS, fire_times, latest_fire_time, next_fire_time
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -84,7 +84,7 @@ def test_each_job_fires_once_per_period_across_daylight_saving_changes(tz, sprin
 def test_a_job_at_a_repeated_local_time_fires_twice_but_names_one_period():
     # A cron at 01:30 in Lisbon happens twice on 25 October 2026 (01:30 WEST, then 01:30 WET): the ledger's key,
     # the day, is the same for both, so the second fire is a no-op (see test_runner).
-    job = jobs.Job(name="x", description="", cron={"hour": 1, "minute": 30}, period=jobs.daily, actor_name="x")
+    job = schedule.Job(name="x", description="", cron={"hour": 1, "minute": 30}, period=schedule.daily, actor_name="x")
     day = datetime(2026, 10, 25, tzinfo=LISBON)
     fires = fire_times(job, start=day, end=day + timedelta(hours=23), tz=LISBON)
     assert len(fires) == 2
@@ -109,13 +109,13 @@ def test_hourly_periods_carry_the_offset_and_read_in_the_scheduler_zone():
 
 def test_cron_overrides_replace_the_schedule_and_make_each_fire_its_own_period(settings):
     settings.SCHEDULER_CRON_OVERRIDES = {"cleanup_expired_events": {"second": "*/2"}}
-    job = jobs.job_table()["cleanup_expired_events"]
+    job = schedule.job_table()["cleanup_expired_events"]
     start = datetime(2026, 11, 29, 14, 0, tzinfo=SAO_PAULO)
     fires = fire_times(job, start=start, end=start + timedelta(seconds=9), tz=SAO_PAULO)
     assert [fire.second for fire in fires] == [0, 2, 4, 6, 8]
     assert len({job.period(fire) for fire in fires}) == 5
-    assert jobs.job_table()["generate_monthly_impact_report"].cron == MONTHLY.cron
+    assert schedule.job_table()["generate_monthly_impact_report"].cron == MONTHLY.cron
 
     settings.SCHEDULER_CRON_OVERRIDES = {"no_such_job": {"second": "*"}}
     with pytest.raises(ValueError, match="no_such_job"):
-        jobs.job_table()
+        schedule.job_table()

@@ -11,9 +11,9 @@ from django.db import connection
 
 from mutiroes.jobs import registry as names
 from mutiroes.jobs.models import JobRun
-from mutiroes.scheduler import jobs
-from mutiroes.scheduler.jobs import job_table
+from mutiroes.scheduler import schedule
 from mutiroes.scheduler.runner import Runner
+from mutiroes.scheduler.schedule import job_table
 from tests.metrics.support import own_metrics, value
 from tests.scheduler.conftest import queued
 
@@ -162,10 +162,12 @@ def test_back_after_the_grace_time_the_run_is_recorded_missed_and_logged(stub_br
 @pytest.mark.django_db
 def test_the_repeated_autumn_hour_fires_a_daily_job_once(stub_broker):
     """Scenario 12 through the ledger: a cron at 01:30 in Lisbon fires twice on 25 October 2026."""
-    job = jobs.Job(name=CLEANUP, description="", cron={"hour": 1, "minute": 30}, period=jobs.daily, actor_name=CLEANUP)
+    job = schedule.Job(
+        name=CLEANUP, description="", cron={"hour": 1, "minute": 30}, period=schedule.daily, actor_name=CLEANUP
+    )
     scheduler = Runner(leader=SwitchLeader(), table={CLEANUP: job}, tz=LISBON, grace=GRACE)
     day = at(2026, 10, 25, tz=LISBON)
-    fires = jobs.fire_times(job, start=day, end=day + timedelta(days=1), tz=LISBON)
+    fires = schedule.fire_times(job, start=day, end=day + timedelta(days=1), tz=LISBON)
     assert len(fires) == 2
 
     results = [scheduler.fire(job, fire_time=fire, now=fire) for fire in fires]

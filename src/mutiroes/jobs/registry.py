@@ -1,7 +1,7 @@
 """Every background job: its name, queue, time limit and retry policy, in one table.
 
 The outbox enqueues by these names, ``job_actor`` declares each actor from its line, the schedule
-(``scheduler/jobs.py``) and the dashboard read the queues here. A new job is a line in ``JOBS`` and an actor
+(``scheduler/schedule.py``) and the dashboard read the queues here. A new job is a line in ``JOBS`` and an actor
 in ``jobs/actors/`` (docs/where-to-change.md).
 """
 

@@ -14,8 +14,8 @@ from mutiroes.core.exceptions import NotFound, ValidationFailed
 from mutiroes.jobs import ledger
 from mutiroes.jobs import registry as names
 from mutiroes.jobs.models import JobRun
-from mutiroes.scheduler.jobs import Job, job_table, next_fire_time, zone
 from mutiroes.scheduler.runner import dispatch
+from mutiroes.scheduler.schedule import Job, job_table, next_fire_time, zone
 
 logger = logging.getLogger(__name__)
 YEAR_MIN, YEAR_MAX = 2000, 2200

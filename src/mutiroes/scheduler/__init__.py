@@ -1,1 +1,2 @@
-"""The periodic-job scheduler: a job table, a leader lock and a run ledger (one run per job and period)."""
+"""The periodic-job scheduler: the schedule (schedule.py), a leader lock, and firing against the run ledger
+(mutiroes.jobs.ledger: one run per job and period)."""

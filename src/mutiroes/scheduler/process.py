@@ -42,7 +42,7 @@ def _with_connections(fn: Callable[..., Any]) -> Callable[..., Any]:
 def build_scheduler(scheduler_class: type[BaseScheduler], runner: Any) -> BaseScheduler:
     from django.conf import settings
 
-    from mutiroes.scheduler.jobs import trigger
+    from mutiroes.scheduler.schedule import trigger
 
     grace_s = int(runner.grace.total_seconds())
     scheduler = scheduler_class(

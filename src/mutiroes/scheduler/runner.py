@@ -19,8 +19,8 @@ from mutiroes.infra import logs, metrics, tracing
 from mutiroes.infra.broker import enqueue as broker_enqueue
 from mutiroes.jobs import ledger
 from mutiroes.jobs.models import JobRun
-from mutiroes.scheduler.jobs import Job, job_table, latest_fire_time, zone
 from mutiroes.scheduler.leader import AlwaysLeader, Leader
+from mutiroes.scheduler.schedule import Job, job_table, latest_fire_time, zone
 
 logger = logging.getLogger(__name__)
 Trigger = JobRun.Trigger
