@@ -8,7 +8,7 @@ from django.core import mail
 
 from mutiroes.accounts.models import NotificationSettings
 from mutiroes.events import services as event_services
-from mutiroes.jobs import workflows
+from mutiroes.impact import services as impact_services
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker thread reads committed rows
 
@@ -58,7 +58,7 @@ def test_a_tampered_or_foreign_token_changes_nothing(event_factory, user_factory
 def test_the_monthly_report_email_links_to_the_impact_page_and_its_open_data(user_factory, run_jobs, settings):
     settings.PUBLIC_WEB_URL = "https://mutiroes.example.org"
     staff = user_factory(staff=True)
-    workflows.monthly_report_publish(year=2026, month=10)
+    impact_services.monthly_report_publish(year=2026, month=10)
     run_jobs()
 
     [message] = [m for m in mail.outbox if staff.email in m.to]

@@ -20,11 +20,20 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from mutiroes.accounts import selectors as account_selectors
-from mutiroes.accounts.models import REMINDER_LEAD_HOURS_DEFAULT, REMINDER_LEAD_HOURS_MAX, NotificationKind, User
+from mutiroes.accounts.models import (
+    REMINDER_LEAD_HOURS_DEFAULT,
+    REMINDER_LEAD_HOURS_MAX,
+    Badge,
+    NotificationKind,
+    User,
+)
+from mutiroes.accounts.passwords import password_reset_link
 from mutiroes.accounts.unsubscribe import unsubscribe_token
+from mutiroes.accounts.verification import email_is_verified, email_verification_link
 from mutiroes.core import clock
 from mutiroes.events.calendar import event_ics
 from mutiroes.events.models import Event, Participation
+from mutiroes.impact.models import MonthlyImpactReport
 from mutiroes.infra import email, metrics
 from mutiroes.jobs import outbox, registry
 from mutiroes.notifications.models import EmailDelivery, ReminderRun
@@ -63,26 +72,18 @@ def _context(kind: str, user: User, event: Event | None, period: str) -> dict[st
         ):
             return None  # the reason for the e-mail is gone (left, cancelled) by the time the job runs
     if kind == Kind.BADGE_EARNED:
-        from mutiroes.accounts.models import Badge
-
         badge = Badge.objects.filter(slug=period).first()
         if badge is None:
             return None
         context |= {"badge_name": badge.name, "badge_description": badge.description}
     if kind == Kind.PASSWORD_RESET:
-        from mutiroes.accounts.passwords import password_reset_link
-
         context |= {"link": password_reset_link(user=user), "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
     if kind == Kind.EMAIL_VERIFICATION:
-        from mutiroes.accounts.verification import email_is_verified, email_verification_link
-
         if email_is_verified(user):
             return None  # confirmed (through an earlier link) before this one went out
         valid_days = settings.EMAIL_VERIFICATION_TIMEOUT_S // 86400
         context |= {"link": email_verification_link(user=user), "valid_days": valid_days}
     if kind == Kind.MONTHLY_REPORT:
-        from mutiroes.impact.models import MonthlyImpactReport
-
         year, month = (int(part) for part in period.split("-"))
         report = MonthlyImpactReport.objects.filter(year=year, month=month).first()
         if report is None:
