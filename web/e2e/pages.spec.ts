@@ -44,6 +44,7 @@ test("the pages no other journey photographs pass axe too: sign-in, certificate 
   await page.getByLabel("Cidade", { exact: true }).fill("Recife");
   await page.getByLabel("UF", { exact: true }).selectOption("PE");
   await page.getByLabel("Sobre você").fill("Gosto de limpar praias.");
+  await page.getByLabel(/Data de nascimento/).fill("1999-04-21");
   await page.getByLabel("Mostrar minha cidade no perfil público").uncheck();
   await page.getByRole("button", { name: "Salvar perfil" }).click();
   await expect(page.getByText("Perfil salvo.")).toBeVisible();
@@ -52,6 +53,9 @@ test("the pages no other journey photographs pass axe too: sign-in, certificate 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${name} Pereira Santos`);
   await expect(page.getByText("Gosto de limpar praias.")).toBeVisible();
   await expect(page.getByText("Recife")).toHaveCount(0);
+  await expect(page.getByText(/1999/)).toHaveCount(0);
+  await page.goto("/minha-area");
+  await expect(page.getByLabel(/Data de nascimento/)).toHaveValue("1999-04-21"); // kept, never shown publicly
   await signOut(page);
 
   await signIn(page, "ana");

@@ -40,6 +40,7 @@ export function ProfileSection() {
       city: text("city"),
       state: isUf(state) ? state : "",
       bio: text("bio"),
+      birth_date: text("birth_date") || null,
       is_public: f.get("is_public") === "on",
       show_city: f.get("show_city") === "on",
       show_stats: f.get("show_stats") === "on",
@@ -98,6 +99,11 @@ export function ProfileSection() {
             ))}
           </select>
           <FieldError id="perfil-state-erro" message={problem?.fields.state} />
+        </div>
+        <div>
+          <label htmlFor="perfil-birth_date">Data de nascimento (pedida por eventos com limite de idade)</label>
+          <input id="perfil-birth_date" name="birth_date" type="date" defaultValue={me.birth_date ?? ""} aria-describedby="perfil-birth_date-erro" />
+          <FieldError id="perfil-birth_date-erro" message={problem?.fields.birth_date} />
         </div>
         <div>
           <label htmlFor="perfil-bio">Sobre você</label>

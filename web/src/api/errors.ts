@@ -29,6 +29,7 @@ const BY_CODE: Record<string, string> = {
   not_checked_in: "Esta pessoa não fez check-in: não tem horas nem certificado.",
   email_not_verified: "Confirme seu e-mail para organizar mutirões: use o link que enviamos ou peça um novo.",
   invalid_verification_token: "Este link de confirmação é inválido ou expirou.",
+  birth_date_required: "Este evento tem limite de idade: informe sua data de nascimento em Minha área, no seu perfil.",
   username_confusable: "Este nome de usuário é parecido demais com um que já existe. Escolha outro.",
 };
 
