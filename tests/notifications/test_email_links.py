@@ -67,3 +67,19 @@ def test_the_monthly_report_email_links_to_the_impact_page_and_its_open_data(use
     html = message.alternatives[0][0]
     assert 'href="https://mutiroes.example.org/impacto"' in html and f'href="{csv.replace("&", "&amp;")}"' in html
     assert not re.search(r"(?<![\w/.])/api/", message.body), "a link without the public base URL"
+
+
+def test_the_plain_text_part_prints_titles_and_names_as_typed_and_the_html_escapes_them(
+    event_factory, user_factory, run_jobs
+):
+    event = event_factory(title="Limpeza & plantio <Rio D'Água>", what_to_bring="Luvas & sacos")
+    volunteer = user_factory(first_name="Zé D'Ávila")
+    event_services.participation_join(event_id=event.pk, user=volunteer)
+    run_jobs()
+
+    [message] = [m for m in mail.outbox if volunteer.email in m.to]
+    for typed in ("Limpeza & plantio <Rio D'Água>", "Luvas & sacos", "Olá, Zé D'Ávila!"):
+        assert typed in message.body, typed
+    assert "&amp;" not in message.body and "&#x27;" not in message.body and "&lt;" not in message.body
+    html = message.alternatives[0][0]
+    assert "Limpeza &amp; plantio &lt;Rio D&#x27;Água&gt;" in html and "<Rio" not in html
