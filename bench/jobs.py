@@ -265,6 +265,8 @@ def _figures(rows: dict[str, Any]) -> dict[str, float]:
         figures[f"jobs.latency.{name}.p50_ms"] = statistics.median(values)
         figures[f"jobs.latency.{name}.p99_ms"] = _p(values, 0.99)
         figures[f"jobs.idle_cpu.{name}"] = rows["idle_cpu"][name]
+    for (name, events), result in rows["joins"].items():
+        figures[f"jobs.joins.{name}.{events}.rps"] = result.rps
     return figures
 
 

@@ -52,7 +52,9 @@ def main() -> int:
             failed = _quick(exits, scripts, path)
         else:
             failed = [name for name, script in scripts.items() if _run_group(name, script, path, dict(os.environ)) != 0]
-    report.emit(targets.section(report.recorded(path), quick=args.quick), path)
+    figures = report.recorded(path)
+    report.emit(targets.side_by_side(figures), path)
+    report.emit(targets.section(figures, quick=args.quick), path)
     print(f"\nreport: {path}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

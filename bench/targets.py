@@ -103,3 +103,28 @@ def section(figures: Figures, *, quick: bool) -> str:
     note = " Quick run: tiny sizes and 1 s runs, so these verdicts mean nothing." if quick else ""
     table = report.table(["target", "goal", "measured", "verdict"], rows)
     return f"### Targets\n\nEach target against this run's figures.{note}\n\n{table}"
+
+
+SIDE_BY_SIDE = [
+    ("event list, signed in, page of 50 (requests/s, directly on one gunicorn)", "http.list_signed_in.{}.rps"),
+    ("event list, signed in: p99 ms", "http.list_signed_in.{}.p99_ms"),
+    ("event list, anonymous, uncached pages (requests/s)", "http.list_uncached.{}.rps"),
+    ("event list, anonymous, uncached pages: p99 ms", "http.list_uncached.{}.p99_ms"),
+    ("idle join -> e-mail p50 ms", "jobs.latency.{}.p50_ms"),
+    ("idle join -> e-mail p99 ms", "jobs.latency.{}.p99_ms"),
+    ("idle worker CPU, % of a core", "jobs.idle_cpu.{}"),
+    ("joins/s, one hot event", "jobs.joins.{}.1.rps"),
+    ("joins/s, across 50 events", "jobs.joins.{}.50.rps"),
+]
+
+
+def side_by_side(figures: Figures) -> str:
+    """Ours next to the seed's stack (bench/reference: DRF for the list, a Celery task for the join's e-mail)."""
+    rows = []
+    for name, key in SIDE_BY_SIDE:
+        ours = figures.get(key.format("ours" if key.startswith("jobs.") else "replica"))
+        theirs = figures.get(key.format("reference"))
+        if ours is not None and theirs is not None:
+            rows.append([name, ours, theirs, report.ratio(ours, theirs)])
+    table = report.table(["measure", "ours", "reference (DRF + Celery)", "ours / reference"], rows)
+    return f"### Side by side with the reference\n\n{table}"
