@@ -175,3 +175,27 @@ def test_staff_manages_any_event(world):
     assert (event.title, event.status) == ("Moderado", "cancelled")
     event_delete(event_id=world["draft"].id, user=staff)
     assert not Event.objects.filter(pk=world["draft"].id).exists()
+
+
+@pytest.mark.parametrize("status", [None, *Participation.Status.values])
+@pytest.mark.parametrize("which", ["published", "draft", "private"])
+def test_one_event_check_agrees_with_the_lists_filter(world, participation_factory, status, which):
+    # The join decides visibility on its locked row (event_is_visible); it must say what event_visible_q says.
+    event = world[which]
+    if status is not None:
+        participation_factory(event=event, user=world["stranger"], status=status)
+    for who in ("stranger", "organizer", "staff", None):
+        user = world[who] if who else None
+        mine = Participation.objects.filter(event=event, user=user).first() if user else None
+        expected = Event.objects.filter(selectors.event_visible_q(user), pk=event.pk).exists()
+        assert selectors.event_is_visible(event=event, user=user, participation=mine) is expected, (who, status)
+
+
+def test_a_private_event_is_joined_again_only_by_an_active_participant(world, participation_factory):
+    cancelled = participation_factory(event=world["private"], user=world["stranger"], status="cancelled")
+    with pytest.raises(NotFound):
+        participation_join(event_id=world["private"].id, user=world["stranger"])
+    cancelled.status = "confirmed"
+    cancelled.save()
+    participation, joined = participation_join(event_id=world["private"].id, user=world["stranger"])
+    assert (participation.pk, joined) == (cancelled.pk, False)

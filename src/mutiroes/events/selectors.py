@@ -54,6 +54,17 @@ def event_visible_q(user: User | None) -> Q:
     return public | Q(pk__in=sorted(mine))
 
 
+def event_is_visible(*, event: Event, user: User | None, participation: Participation | None) -> bool:
+    """event_visible_q for one loaded event, given the user's participation in it (None if they have none)."""
+    if event.is_public and event.status != Event.Status.DRAFT:
+        return True
+    if user is None:
+        return False
+    if user.is_staff or event.organizer_id == user.pk:
+        return True
+    return participation is not None and participation.is_active and event.status != Event.Status.DRAFT
+
+
 def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
     # participants_count is a column kept by the services: no aggregation over participations here, so a page
     # costs the same whatever the number of events and participations.

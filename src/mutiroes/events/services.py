@@ -214,10 +214,12 @@ def participation_join(
     *, event_id: int, user: User, details: dict[str, Any] | None = None
 ) -> tuple[Participation, bool]:
     """Join; returns (participation, created_or_rejoined). A repeated join returns the active row unchanged."""
-    selectors.event_get_visible(event_id=event_id, user=user)
-    # The row lock serialises concurrent joins, so the capacity count below cannot be raced.
-    event = Event.objects.select_for_update().get(pk=event_id)
-    existing = Participation.objects.filter(event=event, user=user).first()
+    # The row lock serialises concurrent joins, so the capacity count below cannot be raced. Visibility is
+    # decided on the locked row and the participation read anyway (three queries fewer than event_get_visible).
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    existing = Participation.objects.filter(event=event, user=user).first() if event is not None else None
+    if event is None or not selectors.event_is_visible(event=event, user=user, participation=existing):
+        raise NotFound("event", event_id=event_id)
     if existing is not None and existing.is_active:
         return existing, False
     if existing is not None and existing.status == Participation.Status.REJECTED:
