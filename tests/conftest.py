@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,12 +16,15 @@ from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 
+from mutiroes.accounts.models import User
 from mutiroes.core import clock
+from mutiroes.events.models import Event, Participation
 from tests import factories
 from tests.plugins.spans import _provider, spans  # noqa: F401 - the traces' fixtures, for every package
 from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
 from tests.servers.smtp import SmtpSink
+from tests.support import seeds
 
 # -- domain data -------------------------------------------------------------------------------------
 
@@ -44,6 +47,40 @@ def event_factory() -> type[factories.EventFactory]:
 @pytest.fixture
 def participation_factory() -> type[factories.ParticipationFactory]:
     return factories.ParticipationFactory
+
+
+@pytest.fixture
+def past_event(db: None, event_factory: Any) -> Callable[..., Event]:
+    """A published event that ended yesterday (``hours`` long, 3 by default), unless told otherwise."""
+
+    def make(**fields: Any) -> Event:
+        start = fields.pop("start_date", None) or clock.now() - timedelta(days=1, hours=3)
+        hours = fields.pop("hours", 3)
+        return event_factory(start_date=start, end_date=start + timedelta(hours=hours), **fields)
+
+    return make
+
+
+@pytest.fixture
+def attend(participation_factory: Any) -> Callable[..., Participation]:
+    """A participation of ``user`` in ``event``: confirmed, registered before it, checked in if asked."""
+
+    def make(event: Event, user: User, *, checked_in: bool = False, **fields: Any) -> Participation:
+        return participation_factory(
+            event=event,
+            user=user,
+            registered_at=fields.pop("registered_at", event.start_date - timedelta(days=2)),
+            checked_in_at=event.start_date if checked_in else None,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    """The rows the data migrations seed (categories, badges, impact factors), even after a transactional flush."""
+    seeds.reseed()
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,7 @@ from mutiroes.impact.models import EventReport
 from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.privacy import lgpd
-
-from .conftest import PASSWORD
+from tests.factories import DEFAULT_PASSWORD as PASSWORD
 
 URL = "/api/v1/users/me"
 TEXT_TYPES = ("character varying", "text", "character", "json", "jsonb")
@@ -98,9 +97,7 @@ def test_deletion_requires_authentication(api_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_erasure_leaves_no_trace_of_the_person(
-    user_factory, past_event, attend, api_client, badge_catalogue, media_root
-):
+def test_erasure_leaves_no_trace_of_the_person(user_factory, past_event, attend, api_client, seeded, media_root):
     if connection.vendor != "postgresql":
         pytest.skip("searches PostgreSQL's catalogue")
     me = user_factory(username="zelia_apagavel", email="Zelia.Apagavel@Example.org", first_name="Zélia",

@@ -12,7 +12,7 @@ from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
-from tests.api.test_events_router import assert_error
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,9 @@ import re
 import pytest
 from ninja_jwt.tokens import RefreshToken
 
-from mutiroes.api.main import api
 from mutiroes.events.models import Event, Participation
-from tests.api.test_events_router import EVENTS, assert_error, event_payload
 from tests.events.photo_samples import image_bytes
+from tests.support.api import EVENTS, assert_error, event_payload, openapi_document
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,7 @@ def event(event_factory):
 
 def _json_body_operations():
     """(method, path template, documented statuses) of every operation that takes a JSON body (OpenAPI)."""
-    schema = api.get_openapi_schema()
+    schema = openapi_document()
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             content = (operation.get("requestBody") or {}).get("content", {})
@@ -58,7 +57,7 @@ def _json_body_operations():
 
 def _operations():
     """(method, path template, documented statuses) of every operation in the OpenAPI schema."""
-    schema = api.get_openapi_schema()
+    schema = openapi_document()
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             yield method, path, {int(status) for status in operation["responses"]}

@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from mutiroes.events.models import Comment, EventPhoto, Pledge, Resource
-from tests.api.test_events_router import assert_error
 from tests.events.photo_samples import image_bytes, metadata_of, phone_jpeg, upload
+from tests.support.api import assert_error, openapi_document
 
 pytestmark = pytest.mark.django_db
 
@@ -334,7 +334,7 @@ def test_photo_list_of_an_invisible_event_is_404(api_client, draft):
 
 
 def test_openapi_declares_the_upload_statuses(api_client):
-    operation = api_client.get("/api/openapi.json").json()["paths"][f"{EVENTS}/{{event_id}}/photos"]["post"]
+    operation = openapi_document()["paths"][f"{EVENTS}/{{event_id}}/photos"]["post"]
     assert {"201", "401", "403", "404", "409", "413", "415", "422"} <= set(operation["responses"])
     assert "multipart/form-data" in operation["requestBody"]["content"]
 

@@ -8,44 +8,9 @@ from django.forms.models import model_to_dict
 
 from mutiroes.core import clock
 from mutiroes.events.models import Category, Event, Participation
+from tests.support.api import EVENTS, assert_error, event_payload
 
 pytestmark = pytest.mark.django_db
-
-EVENTS = "/api/v1/events"
-ERROR_KEYS = {"code", "message", "details"}
-
-
-def event_payload(**overrides):
-    """A valid POST /events body (category from the seeded catalogue, or created)."""
-    category, _ = Category.objects.get_or_create(slug="limpeza", defaults={"name": "Limpeza"})
-    start = (clock.now() + timedelta(days=14)).replace(microsecond=0)
-    body = {
-        "title": "Limpeza do Rio Pinheiros",
-        "description": "Retirada de lixo das margens",
-        "category_id": category.pk,
-        "address": "Av. das Nações Unidas, 1000",
-        "city": "São Paulo",
-        "state": "SP",
-        "latitude": -23.5505,
-        "longitude": -46.6333,
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(hours=3)).isoformat(),
-        "max_participants": 10,
-        "status": "published",
-    }
-    return body | overrides
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ERROR_KEYS, body
-    assert isinstance(body["code"], str) and body["code"]
-    assert isinstance(body["message"], str) and body["message"]
-    assert isinstance(body["details"], dict)
-    if code is not None:
-        assert body["code"] == code, body
-    return body
 
 
 def snapshot(event_id):

@@ -12,7 +12,7 @@ from ninja_jwt.tokens import RefreshToken
 from mutiroes.core import clock
 from mutiroes.core.models import IdempotencyRecord
 from mutiroes.events.models import Event, Participation
-from tests.api.test_events_router import EVENTS, assert_error, event_payload
+from tests.support.api import EVENTS, assert_error, event_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from mutiroes.accounts.models import User
 from mutiroes.accounts.verification import email_verification_link
 from mutiroes.core import clock
 from mutiroes.events.models import Participation
+from tests.support.api import event_body
 
 pytestmark = pytest.mark.django_db
 
@@ -59,20 +60,18 @@ def test_newcomer_flow(client, monkeypatch):
     categories = categories["items"] if isinstance(categories, dict) else categories
     category_id = next(c["id"] for c in categories if c["slug"] == "limpeza")
     start = (clock.now() + timedelta(days=3)).replace(microsecond=0)
-    draft = {
-        "title": "Limpeza do Ibirapuera",
-        "description": "Coleta de resíduos no lago",
-        "category_id": category_id,
-        "address": "Parque Ibirapuera, portão 3",
-        "city": "São Paulo",
-        "state": "SP",
-        "latitude": -23.5874,
-        "longitude": -46.6576,
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(hours=3)).isoformat(),
-        "max_participants": 1,
-        "status": "draft",
-    }
+    draft = event_body(
+        category_id,
+        title="Limpeza do Ibirapuera",
+        description="Coleta de resíduos no lago",
+        address="Parque Ibirapuera, portão 3",
+        latitude=-23.5874,
+        longitude=-46.6576,
+        start_date=start.isoformat(),
+        end_date=(start + timedelta(hours=3)).isoformat(),
+        max_participants=1,
+        status="draft",
+    )
     # Organising needs a confirmed address: refused until the e-mailed link is opened.
     refused = organizer.call("post", "/events", draft)
     assert (refused.status_code, refused.json()["code"]) == (403, "email_not_verified")

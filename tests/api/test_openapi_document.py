@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.api import openapi_document
+
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +23,16 @@ def test_committed_openapi_document_matches_the_live_schema(api_client):
     assert committed == live, "docs/openapi.json is stale: run `make schema` and commit the result"
 
 
-def test_operation_ids_are_short_unique_camel_case(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_operation_ids_are_short_unique_camel_case():
+    schema = openapi_document()
     ids = [operation["operationId"] for item in schema["paths"].values() for operation in item.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i) and len(i) <= 40 for i in ids), ids
     assert {"listEvents", "createEvent", "joinEvent", "obtainToken", "uploadPhoto"} <= set(ids)
 
 
-def test_optional_body_fields_stay_optional_for_generated_clients(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_optional_body_fields_stay_optional_for_generated_clients():
+    schema = openapi_document()
     join_in = schema["components"]["schemas"]["JoinIn"]
     assert "required" not in join_in
     # A `default` would make openapi-typescript type the field as always present: it is described instead.
@@ -44,8 +46,8 @@ def _operations(schema):
             yield f"{method.upper()} {path}", operation
 
 
-def test_every_operation_has_an_id_a_declared_tag_a_description_and_its_errors(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_every_operation_has_an_id_a_declared_tag_a_description_and_its_errors():
+    schema = openapi_document()
     declared = {tag["name"] for tag in schema["tags"] if tag.get("description")}
     problems = []
     for name, operation in _operations(schema):
@@ -61,8 +63,8 @@ def test_every_operation_has_an_id_a_declared_tag_a_description_and_its_errors(a
     assert not problems, "\n".join(problems)
 
 
-def test_one_bearer_scheme_public_optional_and_required_operations_say_which(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_one_bearer_scheme_public_optional_and_required_operations_say_which():
+    schema = openapi_document()
     assert schema["components"]["securitySchemes"] == {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": ANY_TEXT}
     }
@@ -76,17 +78,17 @@ def test_one_bearer_scheme_public_optional_and_required_operations_say_which(api
     assert staff and all(operation["description"].startswith("Staff only.") for operation in staff)
 
 
-def test_info_servers_license_and_contact_are_declared(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_info_servers_license_and_contact_are_declared():
+    schema = openapi_document()
     assert schema["servers"] and all(server["url"] for server in schema["servers"])
     assert schema["info"]["license"]["identifier"] == "MIT"
     assert schema["info"]["contact"]["url"]
 
 
-def test_no_two_paths_match_the_same_url_ambiguously(api_client):
+def test_no_two_paths_match_the_same_url_ambiguously():
     # A literal segment wins over a template (/users/me over /users/{username}); but /admin/jobs/{name}/run and
     # /admin/jobs/runs/{job_id} both match /admin/jobs/runs/run with neither more specific than the other.
-    paths = [path.split("/") for path in api_client.get("/api/openapi.json").json()["paths"]]
+    paths = [path.split("/") for path in openapi_document()["paths"]]
 
     def ambiguous(a, b):
         if len(a) != len(b) or any(x != y and "{" not in x + y for x, y in zip(a, b, strict=True)):
@@ -121,8 +123,8 @@ def _refs(node):
     return re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(node))
 
 
-def test_closed_sets_are_shared_enum_components(api_client):
-    components = api_client.get("/api/openapi.json").json()["components"]["schemas"]
+def test_closed_sets_are_shared_enum_components():
+    components = openapi_document()["components"]["schemas"]
     for name, values in ENUMS.items():
         assert set(components[name]["enum"]) == values, name
     assert len(components["BrazilianState"]["enum"]) == 27
@@ -134,8 +136,8 @@ def test_closed_sets_are_shared_enum_components(api_client):
     assert "EventStatus" in _refs(components["EventOut"])
 
 
-def test_outputs_require_every_field_and_patch_bodies_none(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_outputs_require_every_field_and_patch_bodies_none():
+    schema = openapi_document()
     components = schema["components"]["schemas"]
     event_out = components["EventOut"]
     assert set(event_out["required"]) == set(event_out["properties"])  # my_participation and distance_km too
@@ -147,8 +149,8 @@ def test_outputs_require_every_field_and_patch_bodies_none(api_client):
     assert not any("default" in field for field in patch["properties"].values())
 
 
-def test_fields_are_typed_as_they_are(api_client):
-    components = api_client.get("/api/openapi.json").json()["components"]["schemas"]
+def test_fields_are_typed_as_they_are():
+    components = openapi_document()["components"]["schemas"]
     assert components["MeOut"]["properties"]["date_joined"]["format"] == "date-time"
     assert components["PublicProfileWithStatsOut"]["properties"]["date_joined"]["format"] == "date-time"
     trees = [
@@ -165,8 +167,8 @@ def test_fields_are_typed_as_they_are(api_client):
     assert components["RegisterIn"]["properties"]["password"]["minLength"] == 8
 
 
-def test_pages_have_plain_names_and_every_component_is_used(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_pages_have_plain_names_and_every_component_is_used():
+    schema = openapi_document()
     names = set(schema["components"]["schemas"])
     assert {"EventPage", "ParticipantPage", "ResourcePage", "PhotoPage", "CommentThreadPage"} <= names
     assert not [name for name in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]+", name)]
@@ -178,16 +180,16 @@ def test_pages_have_plain_names_and_every_component_is_used(api_client):
     assert names == used, names - used
 
 
-def test_every_error_code_in_the_sources_is_in_the_error_code_enum(api_client):
-    enum = set(api_client.get("/api/openapi.json").json()["components"]["schemas"]["ErrorCode"]["enum"])
+def test_every_error_code_in_the_sources_is_in_the_error_code_enum():
+    enum = set(openapi_document()["components"]["schemas"]["ErrorCode"]["enum"])
     sources = "\n".join(path.read_text() for path in (DOCUMENT.parents[1] / "src" / "mutiroes").rglob("*.py"))
     literal = set(re.findall(r'\bcode(?:=|: |\s=\s)"([a-z_]+)"', sources))
     not_found = {f"{entity}_not_found" for entity in re.findall(r'NotFound\("([a-z_]+)"', sources)}
     assert literal and not_found and not (literal | not_found) - enum, (literal | not_found) - enum
 
 
-def test_headers_downloads_and_uploads_are_declared(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_headers_downloads_and_uploads_are_declared():
+    schema = openapi_document()
     assert {"RetryAfter", "IdempotentReplayed", "XRequestID"} <= set(schema["components"]["headers"])
     operations = dict(_operations(schema))
     for name, operation in operations.items():
@@ -210,8 +212,8 @@ def test_headers_downloads_and_uploads_are_declared(api_client):
     assert json_bodies and all("415" in op["responses"] for op in json_bodies)
 
 
-def test_created_objects_link_to_their_sub_resources(api_client):
-    schema = api_client.get("/api/openapi.json").json()
+def test_created_objects_link_to_their_sub_resources():
+    schema = openapi_document()
     operations = {operation["operationId"]: (path, operation) for path, item in schema["paths"].items()
                   for operation in item.values()}  # fmt: skip
     components = schema["components"]["schemas"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from mutiroes.events.models import Event, Participation
-from tests.api.test_events_router import EVENTS, assert_error, event_payload
+from tests.support.api import EVENTS, assert_error, event_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from mutiroes.certificates.models import Certificate
 from mutiroes.certificates.pdf import long_date
-from tests.api.test_events_router import assert_error
-from tests.certificates.conftest import pdf_qr_codes, pdf_text
+from tests.certificates.pdf import pdf_qr_codes, pdf_text
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from mutiroes.certificates.hours import duration_hours
 from mutiroes.certificates.models import Certificate, HoursAdjustment
 from mutiroes.jobs import registry
 from mutiroes.jobs.models import OutboxMessage
-from tests.api.test_events_router import assert_error
-from tests.certificates.conftest import pdf_text
+from tests.certificates.pdf import pdf_text
+from tests.support.api import assert_error
 
 SP = ZoneInfo("America/Sao_Paulo")
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.test_events_router import assert_error
-from tests.certificates.conftest import pdf_text
+from tests.certificates.pdf import pdf_text
+from tests.support.api import assert_error
 
 pytestmark = pytest.mark.django_db
 SP = ZoneInfo("America/Sao_Paulo")

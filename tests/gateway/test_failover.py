@@ -18,8 +18,8 @@ from django.db import connection
 from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.events.models import Event
-from tests.api.test_events_router import event_payload
 from tests.gateway.support import request
+from tests.support.api import event_payload
 from tests.support.polling import wait_for
 from tests.support.processes import database_url
 

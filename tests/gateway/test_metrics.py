@@ -10,9 +10,9 @@ import pytest
 from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.events.models import Event
-from tests.api.test_events_router import event_payload
 from tests.gateway.support import request
 from tests.metrics.support import scrape, value
+from tests.support.api import event_payload
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 JOIN_ROUTE = "api/v1/events/<event_id>/join"

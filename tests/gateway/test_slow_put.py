@@ -24,8 +24,7 @@ from django.utils import timezone
 from ninja_jwt.tokens import RefreshToken
 
 from mutiroes.impact import services as impact_services
-from mutiroes.impact.models import EventReport, ImpactFactorSet
-from mutiroes.impact.selectors import factor_set_active
+from mutiroes.impact.models import EventReport
 from mutiroes.jobs import registry as jobs
 from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications.models import EmailDelivery
@@ -82,16 +81,12 @@ def _report_state(event_id: int) -> dict[str, object]:
     return {name: getattr(report, name) for name in fields}
 
 
-def test_put_beyond_read_timeout_is_replayed_and_applies_once(stack, user_factory, event_factory, figures):
+def test_put_beyond_read_timeout_is_replayed_and_applies_once(stack, user_factory, event_factory, figures, seeded):
     organizer = user_factory()
     token = str(RefreshToken.for_user(organizer).access_token)
     start = timezone.now() - timedelta(days=1)
     event = event_factory(organizer=organizer, start_date=start, end_date=start + timedelta(hours=3))
     path = f"/api/v1/events/{event.pk}/report"
-    if factor_set_active() is None:  # the seeded set is gone once an earlier transactional test flushed the tables
-        ImpactFactorSet.objects.create(version="test-17", recycling_kg_co2e_per_kg=Decimal("2.94"),
-                                       tree_kg_co2_per_tree=Decimal("60"), sources={"test": "scenario 17"},
-                                       is_active=True)  # fmt: skip
     by_address = {backend.address: backend for backend in stack.backends}
 
     # A gateway of our own in front of the package's replicas, with a short read timeout.

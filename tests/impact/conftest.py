@@ -1,19 +1,15 @@
 """Impact tests: events that already took place (reports need a started event) and a movable clock."""
 
-import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps
 
 from mutiroes.core import clock
 from mutiroes.events.models import Event
 from mutiroes.impact import selectors
 from mutiroes.impact.models import ImpactFactorSet
-
-SEED_MIGRATION = "mutiroes.impact.migrations.0002_seed_factor_set_epa_2019"
 
 
 @pytest.fixture
@@ -28,10 +24,8 @@ def held_event(event_factory: Any) -> Callable[..., Event]:
 
 
 @pytest.fixture
-def active_factors(db: None) -> ImpactFactorSet:
-    """The seeded factor set; transactional tests flush seeded rows, so it is re-seeded by the migration's code."""
-    if selectors.factor_set_active() is None:
-        importlib.import_module(SEED_MIGRATION).seed(apps, None)
+def active_factors(seeded: None) -> ImpactFactorSet:
+    """The seeded factor set (written again if a transactional test flushed it)."""
     factor_set = selectors.factor_set_active()
     assert factor_set is not None
     return factor_set

@@ -7,8 +7,8 @@ import pytest
 
 from mutiroes.core import clock
 from mutiroes.resilience.breakers import breaker, guarded
-from tests.api.test_events_router import EVENTS, event_payload
 from tests.metrics.support import label_values, own_metrics, value
+from tests.support.api import EVENTS, event_payload
 
 pytestmark = pytest.mark.django_db
 JOIN_ROUTE = "api/v1/events/<event_id>/join"

@@ -15,7 +15,7 @@ from mutiroes.accounts.models import User
 from mutiroes.core import clock
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.notifications.services import notification_send
-from tests.api.test_events_router import event_payload
+from tests.support.api import event_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker thread reads committed rows
 

@@ -184,18 +184,12 @@ def test_reminders_reach_each_confirmed_participant_once_per_event(event_factory
 
 
 def test_cleanup_completes_past_events_then_updates_stats_and_awards_badges(
-    event_factory, user_factory, run_jobs, monkeypatch
+    event_factory, user_factory, run_jobs, monkeypatch, seeded
 ):
-    from mutiroes.accounts.models import Badge, UserBadge, UserStats
+    from mutiroes.accounts.models import UserBadge, UserStats
     from mutiroes.jobs import outbox
     from mutiroes.jobs import registry as jobs
 
-    # Transactional tests flush the migration-seeded catalogue: make sure a first-event badge exists.
-    Badge.objects.get_or_create(
-        slug="primeiro-mutirao",
-        defaults={"name": "Primeiro Mutirão", "description": "Participou do primeiro mutirão.",
-                  "criterion": "events_attended", "threshold": 1, "icon": "sprout"},
-    )  # fmt: skip
     event = event_factory()
     volunteer = user_factory()
     event_services.participation_join(event_id=event.pk, user=volunteer)

@@ -6,11 +6,11 @@ import itertools
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mutiroes.accounts.verification import email_verification_token
 from tests.resilience.stack import Http
+from tests.support import api
 
 PASSWORD = "mutirao-na-praia-2024"
 _run = itertools.count()
@@ -53,21 +53,9 @@ def category_id(http: Http) -> int:
 
 
 def event_body(category: int, title: str) -> dict[str, Any]:
-    start = (datetime.now(UTC) + timedelta(days=14)).replace(microsecond=0)
-    return {
-        "title": title,
-        "description": "Retirada de lixo das margens do rio",
-        "category_id": category,
-        "address": "Av. das Nações Unidas, 1000",
-        "city": "São Paulo",
-        "state": "SP",
-        "latitude": -23.5505,
-        "longitude": -46.6333,
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(hours=3)).isoformat(),
-        "max_participants": 1000,
-        "status": "published",
-    }
+    return api.event_body(
+        category, title=title, description="Retirada de lixo das margens do rio", max_participants=1000
+    )
 
 
 def create_events(http: Http, organizer: Account, count: int, *, prefix: str) -> list[int]:
