@@ -1,22 +1,14 @@
 """Every background job: its name, queue, time limit and retry policy, in one table.
 
 The outbox enqueues by these names, ``job_actor`` declares each actor from its line, the schedule
-(``scheduler/schedule.py``) and the dashboard read the queues here. A new job is a line in ``JOBS`` and an actor
-in ``jobs/actors/`` (docs/where-to-change.md).
+(``scheduler/schedule.py``) and the dashboard read the queues here. A new job is one line at the end of this
+module and an actor in ``jobs/actors/`` (docs/where-to-change.md).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from mutiroes.jobs.policy import DEFAULT, RetryPolicy
-
-SEND_EVENT_NOTIFICATION_EMAIL = "send_event_notification_email"
-RECORD_EMAIL_FAILURE = "record_email_failure"
-SEND_BULK_EVENT_REMINDERS = "send_bulk_event_reminders"
-PROCESS_EVENT_REPORT_STATISTICS = "process_event_report_statistics"
-GENERATE_MONTHLY_IMPACT_REPORT = "generate_monthly_impact_report"
-CLEANUP_EXPIRED_EVENTS = "cleanup_expired_events"
-UPDATE_USER_STATISTICS = "update_user_statistics"
-CHECK_AND_AWARD_BADGES = "check_and_award_badges"
 
 
 @dataclass(frozen=True)
@@ -27,6 +19,14 @@ class Job:
     retry: RetryPolicy = DEFAULT
     # The job Dramatiq sends the failed message to once its retries ran out (``on_retry_exhausted``).
     on_retry_exhausted: str = ""
+
+
+JOBS: dict[str, Job] = {}
+
+
+def _job(name: str, queue: str, **options: Any) -> str:
+    JOBS[name] = Job(name, queue, **options)
+    return name
 
 
 def _email_policy() -> RetryPolicy:
@@ -43,18 +43,15 @@ def _email_policy() -> RetryPolicy:
     )
 
 
-JOBS: dict[str, Job] = {
-    job.name: job
-    for job in (
-        Job(SEND_EVENT_NOTIFICATION_EMAIL, "emails", time_limit_ms=60_000, retry=_email_policy(),
-            on_retry_exhausted=RECORD_EMAIL_FAILURE),
-        Job(RECORD_EMAIL_FAILURE, "emails", time_limit_ms=60_000),
-        Job(SEND_BULK_EVENT_REMINDERS, "emails", time_limit_ms=600_000),
-        Job(PROCESS_EVENT_REPORT_STATISTICS, "reports", time_limit_ms=120_000),
-        Job(GENERATE_MONTHLY_IMPACT_REPORT, "reports", time_limit_ms=600_000),
-        Job(CLEANUP_EXPIRED_EVENTS, "maintenance", time_limit_ms=600_000),
-        Job(UPDATE_USER_STATISTICS, "stats", time_limit_ms=120_000),
-        Job(CHECK_AND_AWARD_BADGES, "stats", time_limit_ms=120_000),
-    )
-}  # fmt: skip
+# One line per job: the name the outbox, the schedule and the actor use, its queue, time limit and retry policy.
+RECORD_EMAIL_FAILURE = _job("record_email_failure", "emails", time_limit_ms=60_000)
+SEND_EVENT_NOTIFICATION_EMAIL = _job("send_event_notification_email", "emails", time_limit_ms=60_000,
+                                     retry=_email_policy(), on_retry_exhausted=RECORD_EMAIL_FAILURE)  # fmt: skip
+SEND_BULK_EVENT_REMINDERS = _job("send_bulk_event_reminders", "emails", time_limit_ms=600_000)
+PROCESS_EVENT_REPORT_STATISTICS = _job("process_event_report_statistics", "reports", time_limit_ms=120_000)
+GENERATE_MONTHLY_IMPACT_REPORT = _job("generate_monthly_impact_report", "reports", time_limit_ms=600_000)
+CLEANUP_EXPIRED_EVENTS = _job("cleanup_expired_events", "maintenance", time_limit_ms=600_000)
+UPDATE_USER_STATISTICS = _job("update_user_statistics", "stats", time_limit_ms=120_000)
+CHECK_AND_AWARD_BADGES = _job("check_and_award_badges", "stats", time_limit_ms=120_000)
+
 QUEUES = {name: job.queue for name, job in JOBS.items()}
