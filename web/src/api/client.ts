@@ -9,12 +9,22 @@ export function apiOrigin(): string {
   return (process.env.API_URL ?? "http://127.0.0.1:8000").replace(/\/+$/, "");
 }
 
+/**
+ * Sends a request's body as bytes with its length: from Node, a Request's body leaves as a chunked stream, which
+ * the embedded mode's server (Django's development server) reads as no body at all.
+ */
+async function withLength(request: Request): Promise<Response> {
+  const body = request.body ? await request.arrayBuffer() : undefined;
+  return fetch(request.url, { method: request.method, headers: request.headers, body, cache: "no-store" });
+}
+
 /** A client for server components and route handlers; anonymous unless given an access token. */
 export function serverApi(accessToken?: string): ApiClient {
   return createClient<paths>({
     baseUrl: apiOrigin(),
     headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
     cache: "no-store",
+    fetch: withLength,
   });
 }
 

@@ -1,3 +1,5 @@
+import { isRecord } from "@/lib/narrow";
+
 /** The API's error body, `{"code", "message", "details"}`, read defensively: it may come from a proxy too. */
 export interface ApiProblem {
   status: number;
@@ -34,11 +36,10 @@ const BY_CODE: Record<string, string> = {
 };
 
 export function problemFrom(status: number, body: unknown, retryAfter: string | null = null): ApiProblem {
-  const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-  const details = typeof record.details === "object" && record.details !== null ? record.details : {};
-  const rawFields = (details as Record<string, unknown>).fields;
+  const record = isRecord(body) ? body : {};
+  const rawFields = isRecord(record.details) ? record.details.fields : undefined;
   const fields: Record<string, string> = {};
-  if (typeof rawFields === "object" && rawFields !== null) {
+  if (isRecord(rawFields)) {
     for (const [name, message] of Object.entries(rawFields)) {
       fields[name] = Array.isArray(message) ? message.map(String).join(" ") : String(message);
     }

@@ -5,6 +5,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { browserApi, type ApiClient, type Schemas } from "@/api/client";
 import { problemFrom, type ApiProblem } from "@/api/errors";
 import { authFetch } from "@/lib/authFetch";
+import { stringField } from "@/lib/narrow";
 import { createSession } from "@/lib/tokenStore";
 
 interface Auth {
@@ -69,8 +70,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         body: JSON.stringify({ username, password }),
       });
       const body: unknown = await response.json().catch(() => ({}));
-      if (!response.ok) return problemFrom(response.status, body, response.headers.get("retry-after"));
-      session.set((body as { access: string }).access);
+      const access = stringField(body, "access");
+      if (!response.ok || access === null) {
+        return problemFrom(response.ok ? 502 : response.status, body, response.headers.get("retry-after"));
+      }
+      session.set(access);
       await reloadMe();
       return null;
     },

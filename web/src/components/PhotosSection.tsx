@@ -24,6 +24,12 @@ export function PhotosSection({ eventId, initial, organizerId }: { eventId: numb
     setBusy(true);
     setProblem(null);
     const fields = new FormData(form);
+    const photo = fields.get("photo");
+    if (!(photo instanceof Blob) || photo.size === 0) {
+      setProblem(problemFrom(422, { details: { fields: { photo: ["Escolha uma foto."] } } }));
+      setBusy(false);
+      return;
+    }
     const { error, response } = await api.POST("/api/v1/events/{event_id}/photos", {
       params: { path: { event_id: eventId } },
       body: {
@@ -35,7 +41,7 @@ export function PhotosSection({ eventId, initial, organizerId }: { eventId: numb
       // The typed body describes the fields; the request itself is the browser's multipart encoding of them.
       bodySerializer: () => {
         const body = new FormData();
-        body.set("photo", fields.get("photo") as Blob);
+        body.set("photo", photo);
         body.set("caption", String(fields.get("caption") ?? ""));
         body.set("is_before", String(fields.get("momento") === "antes"));
         body.set("is_after", String(fields.get("momento") === "depois"));

@@ -1,3 +1,4 @@
+import { stringField } from "./narrow";
 import type { TokenStore } from "./authFetch";
 
 /**
@@ -22,7 +23,7 @@ export function createSession(post: (path: string) => Promise<Response>): Sessio
     refresh: async () => {
       // Concurrent 401s share one refresh: the API rotates refresh tokens, so a second use would be refused.
       refreshing ??= post("/session/refresh")
-        .then(async (response) => (response.ok ? ((await response.json()) as { access: string }).access : null))
+        .then(async (response) => (response.ok ? stringField(await response.json(), "access") : null))
         .catch(() => null)
         .finally(() => {
           refreshing = null;

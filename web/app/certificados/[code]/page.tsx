@@ -22,15 +22,10 @@ export default async function VerificationPage({ params }: Props) {
       headers: chain ? { "X-Forwarded-For": chain } : {},
     })
     .catch(() => null);
-  if (result?.response.status === 404) return <Unknown mistyped={isMistyped(result.error)} />;
+  if (result?.response.status === 404) return <Unknown mistyped={result.error?.details.mistyped === true} />;
   if (result?.response.status === 429) return <Busy />;
   if (!result?.data) throw new ApiUnavailable();
   return <Certificate facts={result.data} />;
-}
-
-function isMistyped(error: unknown): boolean {
-  const details = (error as { details?: { mistyped?: unknown } } | undefined)?.details;
-  return details?.mistyped === true;
 }
 
 function Certificate({ facts }: { facts: Facts }) {

@@ -1,4 +1,5 @@
 import { NextRequest, NextResponse } from "next/server";
+import { stringField } from "@/lib/narrow";
 import { setRefreshCookie } from "@/lib/session";
 
 /**
@@ -6,11 +7,11 @@ import { setRefreshCookie } from "@/lib/session";
  * refused): its refresh token replaces the cookie's. The API validates it whenever it is used.
  */
 export async function POST(request: NextRequest): Promise<NextResponse> {
-  const body = (await request.json().catch(() => ({}))) as { refresh?: unknown };
-  if (typeof body.refresh !== "string" || body.refresh.length === 0 || body.refresh.length > 2000) {
+  const refresh = stringField(await request.json().catch(() => ({})), "refresh");
+  if (refresh === null || refresh.length > 2000) {
     return NextResponse.json({ code: "malformed_body", message: "Corpo inválido.", details: {} }, { status: 400 });
   }
   const response = new NextResponse(null, { status: 204 });
-  setRefreshCookie(request, response, body.refresh);
+  setRefreshCookie(request, response, refresh);
   return response;
 }
