@@ -17,7 +17,7 @@ ERROR_KEYS = {"code", "message", "details"}
 def event_payload(**overrides: Any) -> dict[str, Any]:
     """A valid POST /events body (category from the seeded catalogue, or created)."""
     category, _ = Category.objects.get_or_create(slug="limpeza", defaults={"name": "Limpeza"})
-    return event_body(category.pk, **overrides)
+    return event_body(category.pk) | overrides  # category_id may be overridden too
 
 
 def event_body(category_id: int, **overrides: Any) -> dict[str, Any]:
