@@ -175,9 +175,17 @@ def test_the_pdf_is_a_dated_a4_page_and_keeps_the_name_it_was_issued_with(api_cl
     assert _verify(api_client, url).json()["holder_name"] == "Joana da Silva Pereira"
 
 
-def test_a_profile_without_a_name_is_told_to_fill_it_in_first(api_client, attended, attend, user_factory):
-    nameless = user_factory(first_name="", last_name="")
-    attend(attended.event, nameless, checked_in=True)
-    response = _download(api_client, attended.event, nameless)
+@pytest.mark.parametrize(("first", "last"), [("", ""), ("Joana", ""), ("", "Pereira"), ("Joana", "  ")])
+def test_a_profile_without_the_full_name_is_told_to_fill_it_in_first(
+    api_client, attended, attend, user_factory, first, last
+):
+    partly_named = user_factory(first_name=first, last_name=last)
+    attend(attended.event, partly_named, checked_in=True)
+    response = _download(api_client, attended.event, partly_named)
     assert assert_error(response, 409)["code"] == "full_name_required"
-    assert not Certificate.objects.filter(user=nameless).exists()
+    assert not Certificate.objects.filter(user=partly_named).exists()
+    # Once both names are in the profile, the certificate is issued with them.
+    partly_named.first_name, partly_named.last_name = "Joana", "Pereira"
+    partly_named.save()
+    assert _download(api_client, attended.event, partly_named).status_code == 200
+    assert Certificate.objects.get(user=partly_named).holder_name == "Joana Pereira"

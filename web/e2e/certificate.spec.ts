@@ -35,6 +35,15 @@ test("a checked-in volunteer downloads the certificate, anyone verifies it, the 
   await expect(page.getByRole("button", { name: "Baixar certificado (PDF)" })).toHaveCount(0);
   await page.waitForTimeout(Math.max(0, end.getTime() - Date.now()) + 1_000);
   await page.reload();
+  // A first name alone is not the full name a certificate states: the volunteer is told to add the surname.
+  await page.getByRole("button", { name: "Baixar certificado (PDF)" }).click();
+  await expect(page.getByText("Preencha nome e sobrenome no seu perfil para emitir o certificado.")).toBeVisible();
+  await page.goto("/minha-area");
+  await page.getByLabel("Sobrenome").fill("Pereira");
+  await page.getByRole("button", { name: "Salvar perfil" }).click();
+  await expect(page.getByText("Perfil salvo.")).toBeVisible();
+  const holder = `${participant} Pereira`;
+  await page.goto(`/eventos/${eventId}`);
   const pdf = await downloaded(page, "Baixar certificado (PDF)");
   expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
 
@@ -52,7 +61,7 @@ test("a checked-in volunteer downloads the certificate, anyone verifies it, the 
   // Anyone, signed out, reads the same facts; a mistyped code is told apart from an unknown one.
   await page.goto(`/certificados/${verification}`);
   await expect(page.getByRole("heading", { name: "Certificado válido" })).toBeVisible();
-  await expect(page.getByText(participant, { exact: true })).toBeVisible();
+  await expect(page.getByText(holder, { exact: true })).toBeVisible();
   await expect(page.getByText("0,01 horas")).toBeVisible(); // 20 seconds, to the hundredth of an hour
   await visit(page, "certificado-valido");
   const last = verification!.slice(-1);
@@ -66,7 +75,7 @@ test("a checked-in volunteer downloads the certificate, anyone verifies it, the 
   // The organiser adjusts the hours (the printed certificate is then replaced) and revokes the certificate.
   await signIn(page, "ana");
   await page.goto(`/eventos/${eventId}/gerenciar`);
-  await page.getByLabel(`Horas de ${participant}`).fill("2");
+  await page.getByLabel(`Horas de ${holder}`).fill("2");
   await page.getByLabel("Motivo do ajuste").fill("ajudou a montar a estrutura antes do início");
   await page.getByRole("button", { name: "Ajustar horas" }).click();
   await expect(page.getByText(/→ 2 horas por ana/)).toBeVisible();

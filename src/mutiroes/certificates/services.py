@@ -27,6 +27,11 @@ def full_name(user: User) -> str:
     return " ".join(f"{user.first_name} {user.last_name}".split())
 
 
+def has_full_name(user: User) -> bool:
+    """A certificate names its holder in full: a first name alone (or a surname alone) is not enough."""
+    return bool(user.first_name.strip() and user.last_name.strip())
+
+
 def _facts(*, event: Event, holder: User, hours: Decimal) -> dict[str, object]:
     """What a certificate states, as things stand now: it never changes afterwards."""
     return {
@@ -118,8 +123,8 @@ def certificate_issue(*, event_id: int, user: User) -> Certificate:
     hours = selectors.participation_hours(participation)
     if hours <= 0:
         raise NotFound("certificate", event_id=event.pk, reason="no hours")
-    if not full_name(user):
-        raise InvalidState("add your full name to your profile first", code="full_name_required")
+    if not has_full_name(user):
+        raise InvalidState("add your first and last name to your profile first", code="full_name_required")
     certificate = Certificate(**_facts(event=event, holder=user, hours=hours))
     try:
         with transaction.atomic():  # a savepoint: a concurrent first download may have issued it meanwhile
