@@ -6,7 +6,9 @@ import json
 import logging
 
 import pytest
+from django.test import override_settings
 
+from mutiroes.accounts.unsubscribe import unsubscribe_token
 from mutiroes.infra import logs
 
 
@@ -86,3 +88,25 @@ def test_each_line_carries_the_bound_ids_and_they_are_unbound_after(emit):
     assert outside["request_id"] is None and outside["level"] == "WARNING" and outside["logger"] == "tests.logs"
     assert set(logs.JSON_FIELDS) - {"asctime", "levelname", "name"} <= outside.keys()
     assert outside["timestamp"].endswith("+00:00")
+
+
+@override_settings(DEBUG=True)
+def test_the_dev_servers_request_line_is_masked_like_every_other_line():
+    """`mutiroes dev` (DEBUG=1) logs each request through runserver's "django.server" logger, query string included."""
+    token = unsubscribe_token(user_id=7, kind="reminder")
+    logger = logging.getLogger("django.server")
+    stream = io.StringIO()
+    # The handlers settings.LOGGING gives it (pytest adds capture handlers of its own, which print nowhere).
+    handlers = [handler for handler in logger.handlers if not type(handler).__module__.startswith("_pytest")]
+    assert handlers
+    streams = [(handler, handler.setStream(stream)) for handler in handlers]
+    try:
+        # What django.core.servers.basehttp.WSGIRequestHandler.log_message writes for a one-click unsubscribe.
+        logger.info('"%s" %s %s', f"POST /api/v1/notifications/unsubscribe?token={token} HTTP/1.1", "200", "31")
+    finally:
+        for handler, previous in streams:
+            handler.setStream(previous)
+
+    line = stream.getvalue()
+    assert "/api/v1/notifications/unsubscribe" in line and token.split(":")[0] not in line
+    assert "[redacted]" in line

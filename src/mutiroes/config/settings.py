@@ -397,7 +397,10 @@ LOG_REQUESTS = _env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "mutiroes.infra.logs.ContextFilter"}},
+    "filters": {
+        "context": {"()": "mutiroes.infra.logs.ContextFilter"},
+        "require_debug_true": {"()": "django.utils.log.RequireDebugTrue"},
+    },
     "formatters": {
         "plain": {
             "()": "mutiroes.infra.logs.RedactingFormatter",
@@ -407,6 +410,17 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # APScheduler logs every job run at INFO; the scheduler's own module says what matters.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # APScheduler logs every job run at INFO; the scheduler's own module says what matters.
+        "apscheduler": {"level": "WARNING"},
+        # runserver's request line (`mutiroes dev` with DEBUG=1, as Django prints it) carries the query string,
+        # unsubscribe and reset tokens included: Django's default handler for it redacts nothing, ours does.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["require_debug_true"],
+        },
+    },
 }
