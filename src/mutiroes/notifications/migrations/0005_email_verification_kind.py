@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0004_outbox_trace_context'),
+        ("notifications", "0004_outbox_trace_context"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emaildelivery',
-            name='kind',
-            field=models.CharField(choices=[('registration', 'Registration'), ('reminder', 'Reminder'), ('update', 'Update'), ('cancellation', 'Cancellation'), ('waitlist_promoted', 'Waitlist Promoted'), ('badge_earned', 'Badge Earned'), ('monthly_report', 'Monthly Report'), ('password_reset', 'Password Reset'), ('email_verification', 'Email Verification')], max_length=20),
+            model_name="emaildelivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("reminder", "Reminder"),
+                    ("update", "Update"),
+                    ("cancellation", "Cancellation"),
+                    ("waitlist_promoted", "Waitlist Promoted"),
+                    ("badge_earned", "Badge Earned"),
+                    ("monthly_report", "Monthly Report"),
+                    ("password_reset", "Password Reset"),
+                    ("email_verification", "Email Verification"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
