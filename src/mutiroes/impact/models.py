@@ -23,6 +23,13 @@ MAX_TREES = 1_000_000
 MAX_AREA_M2 = Decimal("100000000")  # 100 km²
 
 
+# Every factor of a set, by field name: the report figure it multiplies and the unit its value is in.
+FACTORS = {
+    "recycling_kg_co2e_per_kg": ("recyclable_kg", "kg CO2e per kg recycled"),
+    "tree_kg_co2_per_tree": ("trees_planted", "kg CO2 per tree planted"),
+}
+
+
 class ImpactFactorSet(models.Model):
     """One published version of the conversion factors, with the citation of every factor in ``sources``.
 

@@ -13,10 +13,11 @@ from mutiroes.accounts.models import User
 from mutiroes.core.exceptions import NotFound
 from mutiroes.events import selectors as event_selectors
 from mutiroes.events.models import Event
-from mutiroes.impact.models import EventReport, ImpactFactorSet, MonthlyImpactReport
+from mutiroes.impact.models import FACTORS, EventReport, ImpactFactorSet, MonthlyImpactReport
 
 # Events whose reports count in public figures: held (published, possibly completed), never cancelled or drafts.
 COUNTED_STATUSES = (Event.Status.PUBLISHED, Event.Status.COMPLETED)
+SOURCE_KEYS = ("cited_value", "cited_unit", "conversion", "reference")
 TOTAL_FIELDS = ("events", "volunteers", "hours", "trash_kg", "recyclable_kg", "trees_planted", "area_m2", "co2e_kg")
 
 
@@ -31,6 +32,23 @@ class ImpactFilters:
 
 def factor_set_active() -> ImpactFactorSet | None:
     return ImpactFactorSet.objects.filter(is_active=True).first()
+
+
+def methodology_get() -> dict[str, Any]:
+    """The factors new figures are computed with (the active set), each with its value, unit and citation."""
+    factor_set = factor_set_active()
+    if factor_set is None:
+        raise NotFound("factor_set", reason="no active factor set")
+    sources = factor_set.sources if isinstance(factor_set.sources, dict) else {}
+    factors = []
+    for name, (applies_to, unit) in FACTORS.items():
+        # ``sources`` is free JSON typed in the admin: only its known keys are read, as text.
+        source = sources.get(name) if isinstance(sources.get(name), dict) else {}
+        cited = {key: str(source.get(key, "")) for key in SOURCE_KEYS}
+        factors.append(
+            {"name": name, "applies_to": applies_to, "value": getattr(factor_set, name), "unit": unit} | cited
+        )
+    return {"version": factor_set.version, "method": factor_set.method, "factors": factors}
 
 
 def report_get_visible(*, event_id: int, user: User | None) -> EventReport:

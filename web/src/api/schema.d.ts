@@ -856,6 +856,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/impact/methodology": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Impact Methodology
+         * @description Public: the factors new impact figures are computed with, each with its value, unit and cited source.
+         */
+        get: operations["getImpactMethodology"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/impact/monthly": {
         parameters: {
             query?: never;
@@ -2353,6 +2373,59 @@ export interface components {
              * Format: decimal
              */
             co2e_kg: string;
+        };
+        /** ImpactFactorOut */
+        ImpactFactorOut: {
+            /**
+             * Name
+             * @description the factor, named with its unit, e.g. recycling_kg_co2e_per_kg
+             */
+            name: string;
+            /**
+             * Applies To
+             * @description the report figure it multiplies: recyclable_kg or trees_planted
+             */
+            applies_to: string;
+            /**
+             * Value
+             * Format: decimal
+             * @description the value the computation uses
+             */
+            value: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Cited Value
+             * @description the value as the source publishes it
+             */
+            cited_value: string;
+            /** Cited Unit */
+            cited_unit: string;
+            /**
+             * Conversion
+             * @description how the cited value becomes the value used
+             */
+            conversion: string;
+            /**
+             * Reference
+             * @description the source's citation
+             */
+            reference: string;
+        };
+        /** ImpactMethodologyOut */
+        ImpactMethodologyOut: {
+            /**
+             * Version
+             * @description the factor set's version, as every report's factors_version names it
+             */
+            version: string;
+            /**
+             * Method
+             * @description how the figures are computed from a report and the factors
+             */
+            method: string;
+            /** Factors */
+            factors: components["schemas"]["ImpactFactorOut"][];
         };
         /** CategoryImpact */
         CategoryImpact: {
@@ -7493,6 +7566,58 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getImpactMethodology: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpactMethodologyOut"];
+                };
+            };
+            /** @description Malformed URL: NUL characters in the path or query string */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["XRequestID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable (down, or its breaker is open); retry after Retry-After */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["XRequestID"];

@@ -7,7 +7,15 @@ from mutiroes.api.auth import current_user, jwt, optional_jwt
 from mutiroes.api.caching import public_read
 from mutiroes.api.csv_response import csv_response
 from mutiroes.api.schemas.common import Error, Id
-from mutiroes.api.schemas.impact import ImpactFiltersIn, ImpactTotals, MonthlyReportOut, PeriodIn, ReportIn, ReportOut
+from mutiroes.api.schemas.impact import (
+    ImpactFiltersIn,
+    ImpactMethodologyOut,
+    ImpactTotals,
+    MonthlyReportOut,
+    PeriodIn,
+    ReportIn,
+    ReportOut,
+)
 from mutiroes.impact import selectors, services
 
 router = Router(tags=["impact"])
@@ -50,6 +58,12 @@ def get_impact_summary(request: HttpRequest, filters: Query[ImpactFiltersIn]) ->
 
     # The same figures for every caller: cached, and served stale while the database is down.
     return public_read("impact", filters.model_dump(mode="json"), compute)
+
+
+@router.get("/impact/methodology", response={200: ImpactMethodologyOut, 404: Error}, auth=None)
+def get_impact_methodology(request: HttpRequest) -> object:
+    """Public: the factors new impact figures are computed with, each with its value, unit and cited source."""
+    return selectors.methodology_get()
 
 
 @router.get("/impact/monthly", response={200: MonthlyReportOut, **READ}, auth=optional_jwt)

@@ -103,3 +103,20 @@ class MonthlyReportOut(Schema):
     by_city: list[CityImpact]
     by_category: list[CategoryImpact]
     generated_at: datetime
+
+
+class ImpactFactorOut(Schema):
+    name: str = Field(description="the factor, named with its unit, e.g. recycling_kg_co2e_per_kg")
+    applies_to: str = Field(description="the report figure it multiplies: recyclable_kg or trees_planted")
+    value: DecimalOut = Field(description="the value the computation uses")
+    unit: str
+    cited_value: str = Field(description="the value as the source publishes it")
+    cited_unit: str
+    conversion: str = Field(description="how the cited value becomes the value used")
+    reference: str = Field(description="the source's citation")
+
+
+class ImpactMethodologyOut(Schema):
+    version: str = Field(description="the factor set's version, as every report's factors_version names it")
+    method: str = Field(description="how the figures are computed from a report and the factors")
+    factors: list[ImpactFactorOut]
