@@ -38,7 +38,17 @@ test("the organiser files the report after the start, and the impact dashboard s
       return page.getByText("Resíduos por cidade em").count();
     }, { timeout: 30_000 })
     .toBeGreaterThan(0);
-  await expect(page.getByText("1.234 kg").first()).toBeVisible();
+  // Each chart is a canvas drawn by Chart.js once loaded, with the same figures in a table under it.
+  const byCity = page.getByRole("figure", { name: /Resíduos por cidade em/ });
+  await expect(byCity.getByRole("img", { name: /Gráfico de barras: Resíduos por cidade/ })).toBeVisible();
+  expect(await byCity.locator("canvas").evaluate((canvas: HTMLCanvasElement) => canvas.width)).toBeGreaterThan(0);
+  await byCity.getByText("Ver os números em tabela").click();
+  await expect(byCity.getByRole("row", { name: /São Paulo\/SP 1\.234 kg/ })).toBeVisible();
   await expect(page.getByRole("link", { name: /Dados abertos/ })).toBeVisible();
+  // The methodology states the factors in use and their sources, as the API serves them.
+  const recycling = page.getByRole("article", { name: "Reciclagem de resíduos" });
+  await expect(recycling).toContainText("3,240795 kg de CO₂e evitados por kg reciclado");
+  await expect(recycling).toContainText("Waste Reduction Model (WARM)");
+  await expect(page.getByRole("article", { name: "Árvore plantada" })).toContainText("urban tree seedlings");
   await visit(page, "impacto");
 });

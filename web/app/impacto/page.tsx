@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { serverApi, type Schemas } from "@/api/client";
-import { Bars } from "@/components/Bars";
+import { ImpactChart } from "@/components/charts/ImpactChart";
 import { Figures } from "@/components/Figures";
+import { Methodology } from "@/components/Methodology";
 import { load } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
@@ -21,19 +22,33 @@ function lastMonths(count: number): { year: number; month: number }[] {
   return months.reverse();
 }
 
+/** The cities with the most waste collected in a month, at most `count` of them (a chart stays readable). */
+function topCities(report: Schemas["MonthlyReportOut"], count: number) {
+  return [...report.by_city]
+    .sort((a, b) => Number(b.trash_kg) - Number(a.trash_kg))
+    .slice(0, count)
+    .map((c) => ({ label: `${c.city}/${c.state}`, value: Number(c.trash_kg) }));
+}
+
 export default async function ImpactPage() {
   const api = serverApi();
-  const summary = await load(api.GET("/api/v1/impact/summary"));
   const months = lastMonths(12);
-  const reports = await Promise.all(
-    months.map(async ({ year, month }) => {
-      const { data } = await api.GET("/api/v1/impact/monthly", { params: { query: { year, month } } });
-      return data ?? null;
-    }),
-  );
+  const [summary, methodology, reports] = await Promise.all([
+    load(api.GET("/api/v1/impact/summary")),
+    // The methodology is part of the page, but a page without it is better than an error page.
+    api.GET("/api/v1/impact/methodology").then(({ data }) => data ?? null, () => null),
+    Promise.all(
+      months.map(async ({ year, month }) => {
+        const { data } = await api.GET("/api/v1/impact/monthly", { params: { query: { year, month } } });
+        return data ?? null;
+      }),
+    ),
+  ]);
   const generated = reports.filter((r): r is Schemas["MonthlyReportOut"] => r !== null);
   const latest = generated.at(-1);
   const label = (r: { year: number; month: number }) => `${MONTHS[r.month - 1]}/${String(r.year).slice(2)}`;
+  const perMonth = (value: (r: Schemas["MonthlyReportOut"]) => number) =>
+    generated.map((r) => ({ label: label(r), value: value(r) }));
   return (
     <>
       <h1>Painel de impacto</h1>
@@ -48,17 +63,19 @@ export default async function ImpactPage() {
           <p className="muted">Os relatórios mensais são gerados no dia 1º de cada mês, às 03:00.</p>
         ) : (
           <div className="grid two">
-            <Bars title="Resíduos recolhidos por mês" unit="kg" rows={generated.map((r) => ({ label: label(r), value: Number(r.totals.trash_kg) }))} />
-            <Bars title="Voluntários por mês" unit="" rows={generated.map((r) => ({ label: label(r), value: r.totals.volunteers }))} />
+            <ImpactChart title="Resíduos recolhidos por mês" unit="kg" column="Mês" rows={perMonth((r) => Number(r.totals.trash_kg))} />
+            <ImpactChart title="Voluntários por mês" unit="" column="Mês" rows={perMonth((r) => r.totals.volunteers)} />
+            <ImpactChart title="CO₂e evitado por mês" unit="kg" column="Mês" rows={perMonth((r) => Number(r.totals.co2e_kg))} />
           </div>
         )}
         {latest ? (
           <>
-            <Bars
-              title={`Resíduos por cidade em ${label(latest)}`}
-              unit="kg"
-              rows={latest.by_city.map((c) => ({ label: `${c.city}/${c.state}`, value: Number(c.trash_kg) }))}
-            />
+            <h3>Por cidade</h3>
+            {latest.by_city.length === 0 ? (
+              <p className="muted">Nenhuma cidade com relatório público em {label(latest)}.</p>
+            ) : (
+              <ImpactChart title={`Resíduos por cidade em ${label(latest)}`} unit="kg" column="Cidade" rows={topCities(latest, 10)} horizontal />
+            )}
             <p>
               <a href={`/api/v1/impact/monthly.csv?year=${latest.year}&month=${latest.month}`} download>
                 Dados abertos de {label(latest)} (CSV)
@@ -74,8 +91,9 @@ export default async function ImpactPage() {
           plantadas e a área cuidada. A plataforma calcula as emissões evitadas com fatores publicados e versionados: a
           reciclagem de resíduos, em kg de CO₂e por kg reciclado, e o carbono absorvido por árvore plantada. A versão
           dos fatores usada fica registrada em cada relatório, então números antigos não mudam quando os fatores são
-          revistos.
+          revistos. Resíduos não recicláveis são recolhidos, mas seguem para o aterro e não contam como CO₂e evitado.
         </p>
+        <Methodology methodology={methodology} />
         <p>
           Voluntários contam pessoas com check-in no evento. Eventos privados não aparecem por cidade nem por evento.
           Os relatórios mensais fecham o mês anterior no dia 1º.
