@@ -20,7 +20,7 @@ def event_payload(**overrides: Any) -> dict[str, Any]:
     return event_body(category.pk) | overrides  # category_id may be overridden too
 
 
-def event_body(category_id: int, **overrides: Any) -> dict[str, Any]:
+def event_body(category_id: int, /, **overrides: Any) -> dict[str, Any]:
     """A valid POST /events body in `category_id`, starting in two weeks (for a server with its own database)."""
     start = (clock.now() + timedelta(days=14)).replace(microsecond=0)
     body = {
