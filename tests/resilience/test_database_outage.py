@@ -55,8 +55,9 @@ class WriteLoad:
                 return
             pair = next(self.pairs, None) if n % 8 != 7 else None
             if pair is None:  # every 8th request, and all of them once every volunteer joined every event
-                title = f"Mutirão sob carga {uuid.uuid4().hex[:10]}"
-                self.answers.append(self.create(event_body(self.category, title), key=f"create-{title}"))
+                run = uuid.uuid4().hex[:10]  # keys are printable ASCII (a header), titles need not be
+                body = event_body(self.category, f"Mutirão sob carga {run}")
+                self.answers.append(self.create(body, key=f"create-{run}"))
             else:
                 volunteer, event_id = pair
                 self.answers.append(self.join(volunteer, event_id, key=f"join-{volunteer.id}-{event_id}"))
