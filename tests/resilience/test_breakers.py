@@ -137,3 +137,27 @@ def test_named_breakers_are_one_per_name_and_listed(monkeypatch):
     assert again is first
     assert all_breakers()["test-named"] is first
     assert list(all_breakers()) == sorted(all_breakers())
+
+
+def test_thresholds_and_recovery_times_come_from_settings(monkeypatch, settings):
+    monkeypatch.setattr(breakers, "_registry", dict(breakers._registry))
+    settings.BREAKERS = {"fake": {"failures": 2, "recovery_s": 1.5}}
+
+    configured = breaker("fake", failures=ConnectionError)
+    per_alias = breaker("fake-replica", failures=ConnectionError)  # "<name>-<alias>" follows "<name>"
+    given = breaker("fake-given", failures=ConnectionError, threshold=7, recovery_s=3)
+    unlisted = breaker("not-configured", failures=ConnectionError)
+
+    assert (configured._failure_threshold, configured._recovery_timeout) == (2, 1.5)
+    assert (per_alias._failure_threshold, per_alias._recovery_timeout) == (2, 1.5)
+    assert (given._failure_threshold, given._recovery_timeout) == (7, 3)
+    assert (unlisted._failure_threshold, unlisted._recovery_timeout) == (
+        Breaker.FAILURE_THRESHOLD,
+        Breaker.RECOVERY_TIMEOUT,
+    )
+
+
+def test_the_settings_name_every_process_breaker_with_the_production_defaults(settings):
+    assert {name: (b["failures"], b["recovery_s"]) for name, b in settings.BREAKERS.items()} == {
+        "database": (5, 10), "cache": (3, 10), "broker": (5, 10), "smtp": (5, 30), "http": (5, 10),
+    }  # fmt: skip

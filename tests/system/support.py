@@ -31,6 +31,9 @@ HEARTBEAT_TIMEOUT_MS = 3000
 MIN_BACKOFF_MS = 200
 MAX_BACKOFF_MS = 1000
 RELAY_INTERVAL_S = 0.5
+# The workers' broker breaker lets a call through again after this long (10 s in production), so a worker that
+# saw Redis go away relays again within a second or so of its return.
+BROKER_BREAKER_RECOVERY_S = 1
 NAMESPACE = "dramatiq"
 # <prefix>-<pytest pid>-*: a later run kills the workers of a run that was itself killed (their pgid files).
 PID_DIR_PREFIX = "mutiroes-worker"
@@ -63,6 +66,7 @@ def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: 
         DRAMATIQ_MIN_BACKOFF_MS=str(MIN_BACKOFF_MS),
         DRAMATIQ_MAX_BACKOFF_MS=str(MAX_BACKOFF_MS),
         OUTBOX_RELAY_INTERVAL_S=str(RELAY_INTERVAL_S),
+        BROKER_BREAKER_RECOVERY_S=str(BROKER_BREAKER_RECOVERY_S),
         MUTIROES_DATA_DIR=str(data_dir),
         METRICS_PORT=str(metrics_port),
         LOG_LEVEL="INFO",

@@ -133,6 +133,25 @@ TEMPLATES = [
     },
 ]
 
+
+def _breaker(name: str, failures: int, recovery_s: float) -> dict[str, float]:
+    return {
+        "failures": int(_env(f"{name}_BREAKER_FAILURES", str(failures)) or failures),
+        "recovery_s": float(_env(f"{name}_BREAKER_RECOVERY_S", str(recovery_s)) or recovery_s),
+    }
+
+
+# Circuit breakers (resilience/breakers.py), one per dependency and process: a breaker opens after `failures`
+# failures in a row and lets one call through `recovery_s` seconds later. <NAME>_BREAKER_FAILURES and
+# <NAME>_BREAKER_RECOVERY_S set one (the fault tests use 1-2 s); database-<alias> breakers follow "database".
+BREAKERS = {
+    "database": _breaker("DATABASE", 5, 10),
+    "cache": _breaker("CACHE", 3, 10),
+    "broker": _breaker("BROKER", 5, 10),
+    "smtp": _breaker("SMTP", 5, 30),
+    "http": _breaker("HTTP", 5, 10),  # Consul's API
+}
+
 DATABASE_URL = _env("DATABASE_URL")
 if DATABASE_URL is None and not EMBEDDED:
     raise ImproperlyConfigured("DATABASE_URL is required when MUTIROES_MODE=distributed")
@@ -220,9 +239,7 @@ EMAIL_FILE_PATH = str(DATA_DIR / "emails")
 EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("EMAIL_PORT", "25") or 25)
 EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "10") or 10)
-# The smtp circuit breaker (per process): opens after this many transient failures in a row, probes again after.
-SMTP_BREAKER_FAILURES = int(_env("SMTP_BREAKER_FAILURES", "5") or 5)
-SMTP_BREAKER_RECOVERY_S = int(_env("SMTP_BREAKER_RECOVERY_S", "30") or 30)
+
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Mutirões <nao-responda@mutiroes.org>")
 # The web app's public address: links in e-mails (password reset, events) lead there.
 PUBLIC_WEB_URL = (_env("PUBLIC_WEB_URL", "http://127.0.0.1:3000") or "").rstrip("/")

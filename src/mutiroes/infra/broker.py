@@ -28,7 +28,7 @@ from mutiroes.resilience.retry import retrying
 logger = logging.getLogger(__name__)
 # Enqueue failures that say the broker is down; a refused message (bad queue name) does not count.
 BROKER_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, dramatiq.errors.BrokerConnectionError)
-broker_breaker = breaker("broker", failures=BROKER_DOWN, recovery_s=10)
+broker_breaker = breaker("broker", failures=BROKER_DOWN)
 ENQUEUE_RETRY_BASE_S = 0.5
 _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None

@@ -26,7 +26,7 @@ def _failures() -> tuple[type[BaseException], ...]:
     return (RedisError, OSError, ConnectionInterrupted)
 
 
-cache_breaker = breaker("cache", failures=_failures(), threshold=3, recovery_s=10)
+cache_breaker = breaker("cache", failures=_failures())
 
 
 class SafeCache:

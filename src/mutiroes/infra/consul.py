@@ -66,7 +66,7 @@ def _is_unknown_check(exc: BaseException) -> bool:
     return isinstance(exc, consul.ConsulException) and "does not have associated TTL" in str(exc)
 
 
-http_breaker = breaker("http", failures=lambda _type, exc: _consul_unavailable(exc), recovery_s=10)
+http_breaker = breaker("http", failures=lambda _type, exc: _consul_unavailable(exc))
 
 
 def _call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

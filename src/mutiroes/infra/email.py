@@ -31,12 +31,7 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (smtplib.SMTPException, OSError, socket.timeout))
 
 
-smtp_breaker = breaker(
-    "smtp",
-    failures=lambda _type, exc: is_transient(exc),
-    threshold=getattr(settings, "SMTP_BREAKER_FAILURES", 5),
-    recovery_s=getattr(settings, "SMTP_BREAKER_RECOVERY_S", 30),
-)
+smtp_breaker = breaker("smtp", failures=lambda _type, exc: is_transient(exc))
 
 
 def send(message: EmailMessage) -> int:

@@ -46,8 +46,8 @@ class Breaker(CircuitBreaker):
         super().reset()
         self.observe()
 
-    def _CircuitBreaker__call_failed(self) -> None:  # the library's private hook, where a breaker opens
-        super()._CircuitBreaker__call_failed()  # type: ignore[misc]
+    def _CircuitBreaker__call_failed(self) -> None:  # noqa: N802 - the library's private hook, where a breaker opens
+        super()._CircuitBreaker__call_failed()
         self.observe()  # closed -> open, or a failed half-open probe: open again
 
     def snapshot(self) -> dict[str, Any]:
@@ -63,18 +63,33 @@ class Breaker(CircuitBreaker):
 def breaker(
     name: str,
     *,
-    failures: type[BaseException] | tuple[type[BaseException], ...],
-    threshold: int = Breaker.FAILURE_THRESHOLD,
-    recovery_s: int = Breaker.RECOVERY_TIMEOUT,
+    failures: type[BaseException] | tuple[type[BaseException], ...] | Callable[[type, BaseException], bool],
+    threshold: int | None = None,
+    recovery_s: float | None = None,
 ) -> Breaker:
-    """The process-wide breaker called ``name``, created on first use."""
+    """The process-wide breaker called ``name``, created on first use.
+
+    Its threshold and recovery time come from settings.BREAKERS (by name; ``database-replica`` follows
+    ``database``) unless given here.
+    """
     if name not in _registry:
+        configured = _configured(name)
         _registry[name] = Breaker(
-            failure_threshold=threshold, recovery_timeout=recovery_s, expected_exception=failures, name=name
+            failure_threshold=threshold or int(configured.get("failures", Breaker.FAILURE_THRESHOLD)),
+            recovery_timeout=recovery_s or float(configured.get("recovery_s", Breaker.RECOVERY_TIMEOUT)),
+            expected_exception=failures,
+            name=name,
         )
         for listener in _listeners:
             listener(name, STATE_CLOSED, False)
     return _registry[name]
+
+
+def _configured(name: str) -> dict[str, float]:
+    from django.conf import settings
+
+    table = getattr(settings, "BREAKERS", {})
+    return table.get(name) or table.get(name.split("-", 1)[0]) or {}
 
 
 def all_breakers() -> dict[str, Breaker]:
