@@ -64,7 +64,7 @@ class StampedSink:
                 self.accepted.setdefault(recipient, time.monotonic())
             record(message)
 
-        self.sink._record = stamped  # type: ignore[method-assign]
+        self.sink._record = stamped
 
     def count(self) -> int:
         return len(self.sink.messages)

@@ -44,7 +44,7 @@ class UserFactory(DjangoModelFactory):
         return kwargs
 
     @factory.post_generation
-    def birth_date(obj: User, create: bool, extracted: date | None, **kwargs: Any) -> None:  # noqa: N805
+    def birth_date(obj: User, create: bool, extracted: date | None, **kwargs: Any) -> None:  # noqa: N805 - factory_boy passes the object built
         """`UserFactory(birth_date=...)` sets the profile's birth date (the age rules read it there)."""
         if extracted is None:
             return
@@ -129,7 +129,7 @@ class ParticipationFactory(DjangoModelFactory):
     registered_at = factory.LazyFunction(clock.now)
 
     @factory.post_generation
-    def stored_count(obj, create, extracted, **kwargs):
+    def stored_count(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object built
         # Rows made here skip the services, which keep the event's participants_count: recount as they would.
         if create:
             from mutiroes.events.services import events_recount

@@ -47,7 +47,7 @@ class EventList(generics.ListAPIView):
     serializer_class = EventSerializer
     permission_classes = [AllowAny]
 
-    def get_queryset(self):  # noqa: ANN201 - DRF's signature
+    def get_queryset(self):
         user = self.request.user
         visible = Q(is_public=True)
         if user.is_authenticated:
@@ -59,7 +59,7 @@ class EventList(generics.ListAPIView):
 class Join(APIView):
     permission_classes = [IsAuthenticated]
 
-    def post(self, request, event_id: int):  # noqa: ANN001, ANN201 - DRF's signature
+    def post(self, request, event_id: int):
         with transaction.atomic():
             event = Event.objects.select_for_update().get(pk=event_id, status="published")
             existing = Participation.objects.filter(event=event, user=request.user).first()

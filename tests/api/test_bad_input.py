@@ -413,7 +413,7 @@ def test_bad_path_ids_are_422_and_documented_on_every_route(client, user_factory
 
 
 PHOTO_PART = (
-    b'--b\r\nContent-Disposition: form-data; name="photo"; filename="%s"\r\nContent-Type: image/jpeg\r\n\r\n%s\r\n'  # noqa: E501
+    b'--b\r\nContent-Disposition: form-data; name="photo"; filename="%s"\r\nContent-Type: image/jpeg\r\n\r\n%s\r\n'
 )
 FIELD_PART = b'--b\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n'
 

@@ -70,7 +70,7 @@ SETTINGS_PROBE = (
 
 
 def _settings(tmp_path: Path, **env: str) -> list:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE], env=_env(MUTIROES_DATA_DIR=str(tmp_path), **env),
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip

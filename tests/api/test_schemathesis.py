@@ -197,7 +197,7 @@ def test_api_conforms_to_its_openapi_schema(case, world):
     case.call_and_validate(**CHECKS)
 
 
-class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+class Workflow(schema.as_state_machine()):
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
         case.validate_response(response, transport_kwargs=kwargs or None, recorder=self.recorder, **CHECKS)
 

@@ -24,7 +24,7 @@ def exported_metric_names() -> set[str]:
 
     # Every sample name of every instrument, suffixes included (_total, _bucket, _sum, _count, _created):
     # the registry's own index, since an instrument with labels has no sample until it is used.
-    indexed = set(REGISTRY._names_to_collectors)  # noqa: SLF001
+    indexed = set(REGISTRY._names_to_collectors)
     # The index also holds a counter's or histogram's bare name, which is never a sample's name.
     names = {n for n in indexed if f"{n}_total" not in indexed and f"{n}_bucket" not in indexed}
     for path in SRC.rglob("*.py"):

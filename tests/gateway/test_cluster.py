@@ -79,7 +79,7 @@ def _cluster(data: Path, *args: str, timeout_s: float = 240) -> subprocess.Compl
 
 
 def _prometheus(url: str, path: str) -> dict:
-    with urllib.request.urlopen(f"{url}{path}", timeout=5) as response:  # noqa: S310 - the cluster's loopback URL
+    with urllib.request.urlopen(f"{url}{path}", timeout=5) as response:
         return json.loads(response.read())["data"]
 
 

@@ -156,9 +156,9 @@ class FakeConsul:
             http_checks = [c for c in self.checks.values() if _ci(c.definition, "http")]
         for check in http_checks:
             try:
-                with urllib.request.urlopen(_ci(check.definition, "http"), timeout=timeout_s) as response:  # noqa: S310
+                with urllib.request.urlopen(_ci(check.definition, "http"), timeout=timeout_s) as response:
                     status = "passing" if 200 <= response.status < 300 else "critical"
-            except Exception:  # refused, reset, timed out, 5xx: what Consul calls critical
+            except Exception:  # noqa: BLE001 - refused, reset, timed out, 5xx: what Consul calls critical
                 status = "critical"
             with self._lock:
                 check.status = status
@@ -244,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so stop() leaves no kept-alive connection answering for a dead agent.
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _serve(self, method: str) -> None:
@@ -267,8 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._serve("PUT")

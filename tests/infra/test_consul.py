@@ -84,7 +84,7 @@ def fast(url: str, **overrides: object) -> ConsulConfig:
 
 
 def start(registrations: list[Registration], **kwargs: object) -> Registration:
-    registration = Registration(**kwargs).start()  # type: ignore[arg-type]
+    registration = Registration(**kwargs).start()
     registrations.append(registration)
     return registration
 

@@ -46,7 +46,7 @@ class _Handler:
             return reply
         data = envelope.original_content or envelope.content
         message = email.message_from_bytes(data, policy=email.policy.default)
-        self.sink._record(ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), data, message))  # type: ignore[arg-type]
+        self.sink._record(ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), data, message))
         return "250 Message accepted for delivery"
 
 

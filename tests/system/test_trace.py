@@ -108,7 +108,7 @@ class _OtlpReceiver(ThreadingHTTPServer):
 class _OtlpHandler(BaseHTTPRequestHandler):
     server: _OtlpReceiver
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
             ExportTraceServiceRequest,
             ExportTraceServiceResponse,

@@ -43,10 +43,10 @@ class UserStatsAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
     readonly_fields = [f.name for f in UserStats._meta.fields]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -39,9 +39,9 @@ def credited_participations() -> QuerySet[Participation]:
 
 def participation_hours(participation: Participation) -> Decimal:
     """The hours in force for a row of credited_participations(): 0 once its certificate was revoked."""
-    if participation.certificate_revoked:  # type: ignore[attr-defined]
+    if participation.certificate_revoked:
         return Decimal("0.00")
-    adjusted = participation.adjusted_hours  # type: ignore[attr-defined]
+    adjusted = participation.adjusted_hours
     if adjusted is not None:
         return Decimal(adjusted).quantize(Decimal("0.01"))
     return duration_hours(start=participation.event.start_date, end=participation.event.end_date)
@@ -124,7 +124,7 @@ def with_certificates(participations: list[Participation]) -> list[dict[str, obj
         items.append({
             "event_id": event.pk, "event_title": event.title, "event_start": event.start_date,
             "event_end": event.end_date, "city": event.city, "state": event.state, "hours": hours,
-            "downloadable": hours > 0 and event.end_date <= now and not p.certificate_revoked,  # type: ignore[attr-defined]
+            "downloadable": hours > 0 and event.end_date <= now and not p.certificate_revoked,
             "certificate": certificate_state(latest.get((event.pk, p.user_id))),
         })  # fmt: skip
     return items
@@ -170,4 +170,4 @@ def user_year_participations(*, user: User, year: int) -> list[Participation]:
     rows = credited_participations().filter(
         user=user, event__start_date__gte=start, event__start_date__lt=end, event__end_date__lte=clock.now()
     )
-    return [p for p in rows.order_by("event__start_date", "event_id") if not p.certificate_revoked]  # type: ignore[attr-defined]
+    return [p for p in rows.order_by("event__start_date", "event_id") if not p.certificate_revoked]

@@ -75,7 +75,7 @@ def hours_adjust(*, event_id: int, participation_id: int, user: User, hours: Dec
     credited = _credited(participation)
     if credited is None:
         raise InvalidState("only checked-in participants have hours", code="not_checked_in")
-    if credited.certificate_revoked:  # type: ignore[attr-defined]
+    if credited.certificate_revoked:
         raise InvalidState("the certificate was revoked: these hours no longer count", code="certificate_revoked")
     now = clock.now()
     if now > event.end_date + ADJUSTMENT_WINDOW:
@@ -107,7 +107,7 @@ def _issuable(*, event: Event, user: User) -> Participation:
         raise NotFound("certificate", event_id=event.pk, reason="no check-in")
     if event.end_date > clock.now():
         raise InvalidState("the certificate is issued once the event has ended", code="event_not_ended")
-    if participation.certificate_revoked:  # type: ignore[attr-defined]
+    if participation.certificate_revoked:
         raise InvalidState("this certificate was revoked by the organiser", code="certificate_revoked")
     return participation
 

@@ -27,14 +27,14 @@ class EventAdmin(admin.ModelAdmin):
     actions = ["cancel_events"]
     readonly_fields = ("participants_count",)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         from mutiroes.events import services
 
         super().save_related(request, form, formsets, change)
         services.events_recount(event_ids=[form.instance.pk])  # the inline may have changed participations
 
     @admin.action(description="Cancel the selected events (moderation)")
-    def cancel_events(self, request, queryset):  # type: ignore[no-untyped-def]
+    def cancel_events(self, request, queryset):
         from mutiroes.events import services
 
         for event in queryset:
@@ -49,17 +49,17 @@ class ParticipationAdmin(admin.ModelAdmin):
     raw_id_fields = ("event", "user")
 
     # Moderation edits rows directly, past the services: the event's stored count follows each change.
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         from mutiroes.events import services
 
         previous = Participation.objects.filter(pk=obj.pk).values_list("event_id", flat=True).first()
         super().save_model(request, obj, form, change)
         services.events_recount(event_ids=[obj.event_id, *([previous] if previous else [])])
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request, obj):
         self.delete_queryset(request, Participation.objects.filter(pk=obj.pk))
 
-    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def delete_queryset(self, request, queryset):
         from mutiroes.events import services
 
         event_ids = list(queryset.values_list("event_id", flat=True))
@@ -100,7 +100,7 @@ class EventPhotoAdmin(admin.ModelAdmin):
     raw_id_fields = ("event", "uploaded_by")
     readonly_fields = ("image", "thumbnail", "created_at")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 

@@ -169,8 +169,8 @@ def _sticky(request: HttpRequest) -> bool:
         return False
     try:
         return cache.get(key) is not None
-    except Exception:
-        return True  # the cache cannot tell: the primary is always correct
+    except Exception:  # noqa: BLE001 - the cache cannot tell: the primary is always correct
+        return True
 
 
 def _remember_write(request: HttpRequest, response: HttpResponse) -> None:

@@ -70,7 +70,7 @@ def bind(**values: str | int | None) -> dict[str, object]:
 def unbind(tokens: dict[str, object]) -> None:
     for name, token in tokens.items():
         with contextlib.suppress(ValueError):  # a token from another context: leave that context alone
-            _context[name].reset(token)  # type: ignore[arg-type]
+            _context[name].reset(token)
 
 
 @contextlib.contextmanager

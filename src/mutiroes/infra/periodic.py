@@ -35,6 +35,6 @@ class PeriodicThread:
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - the next tick tries again
+            except Exception:  # the next tick tries again
                 logger.exception("%s failed", self.thread_name)
             self._stop.wait(self.interval_s)

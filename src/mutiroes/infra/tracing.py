@@ -131,4 +131,4 @@ def attach(current: trace.Span) -> object:
 
 
 def detach(token: object) -> None:
-    context.detach(token)  # type: ignore[arg-type]
+    context.detach(token)

@@ -23,7 +23,7 @@ class DatabaseConnections(Middleware):
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
-    ) -> None:  # noqa: ANN001
+    ) -> None:
         from django.db import close_old_connections
 
         close_old_connections()
@@ -42,7 +42,7 @@ class LogContext(Middleware):
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
-    ) -> None:  # noqa: ANN001
+    ) -> None:
         tokens = getattr(self._tokens, "value", None)
         if tokens is not None:
             logs.unbind(tokens)
@@ -75,7 +75,7 @@ class Tracing(Middleware):
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
-    ) -> None:  # noqa: ANN001
+    ) -> None:
         current = getattr(self._current, "value", None)
         if current is None:
             return

@@ -173,7 +173,7 @@ class Heartbeat(PeriodicThread):
             logger.info("scheduler became the leader (%.3f)", time.time())
             try:
                 self.on_elected()
-            except Exception:  # noqa: BLE001 - the next election or tick tries again
+            except Exception:  # the next election or tick tries again
                 logger.exception("catch-up after election failed")
         elif self._was_leader and not leads:
             logger.warning("scheduler is no longer the leader")

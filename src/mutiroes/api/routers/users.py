@@ -112,7 +112,7 @@ def get_user_profile(request: HttpRequest, username: str) -> dict:
 
 
 class UnsubscribedOut(Schema):
-    kind: NotificationKind = Field(description="the kind of e-mail now switched off")  # type: ignore[valid-type]
+    kind: NotificationKind = Field(description="the kind of e-mail now switched off")
 
 
 @router.post(

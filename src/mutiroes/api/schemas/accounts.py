@@ -11,7 +11,7 @@ from mutiroes.api.schemas.enums import BadgeCriterion, BrazilianState
 
 UF = BrazilianState
 # A profile's state is a UF or "" (not given); the public profile hides it as null.
-StateOrBlank = UF | Literal[""]  # type: ignore[valid-type]
+StateOrBlank = UF | Literal[""]
 # Letters and digits of any script, and . @ + - _. Not a schema `pattern`: JSON Schema's regexes (ECMA-262) read \w
 # as ASCII only, so the schema would refuse "joão" that the server takes (docs/api.md, what the schema cannot say).
 USERNAME_PATTERN = r"^[\w.@+-]+$"
@@ -178,7 +178,7 @@ class BadgeOut(Schema):
     slug: str
     name: str
     description: str
-    criterion: BadgeCriterion = Field(description="the figure of the user's stats measured")  # type: ignore[valid-type]
+    criterion: BadgeCriterion = Field(description="the figure of the user's stats measured")
     criterion_label: str
     threshold: DecimalOut = Field(description="earned when the figure reaches this value")
     icon: str

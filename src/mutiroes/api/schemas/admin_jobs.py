@@ -20,8 +20,8 @@ class JobRunOut(Schema):
     job_id: int
     job: str
     period: str = Field(description='what the run covers: "2026-11-29", "2026-10", "2026-11-29T14-0300", "manual …"')
-    state: JobRunState  # type: ignore[valid-type]
-    trigger: JobTrigger  # type: ignore[valid-type]
+    state: JobRunState
+    trigger: JobTrigger
     scheduled_for: datetime
     created_at: datetime
     started_at: datetime | None

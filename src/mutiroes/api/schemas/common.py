@@ -191,7 +191,7 @@ class InSchema(Schema):
         return data
 
 
-ErrorCode = StrEnum("ErrorCode", [(code, code) for code in ERROR_CODES])  # type: ignore[misc]
+ErrorCode = StrEnum("ErrorCode", [(code, code) for code in ERROR_CODES])
 ERROR_DETAILS_SCHEMA = {
     "type": "object",
     "description": "What the code needs said; for 422 always `fields`, for 429 and 503 `retry_after_s`.",
@@ -208,7 +208,7 @@ ERROR_DETAILS_SCHEMA = {
 
 
 class Error(Schema):
-    code: ErrorCode = Field(description="A machine code; the HTTP status says the kind, this says which one")  # type: ignore[valid-type]
+    code: ErrorCode = Field(description="A machine code; the HTTP status says the kind, this says which one")
     message: str = Field(description="For people: English, short; the web app shows its own texts")
     details: Annotated[dict[str, Any], WithJsonSchema(ERROR_DETAILS_SCHEMA)]
 

@@ -8,12 +8,12 @@ from pydantic import Field, ValidationInfo, model_validator
 from mutiroes.api.pagination import Page
 from mutiroes.api.schemas.common import DecimalIn, DecimalOut, Id, InSchema, Text, UriReference, UserRef
 from mutiroes.api.schemas.enums import ResourceType
-from mutiroes.events.images import FORMATS as image_formats
+from mutiroes.events.images import FORMATS as IMAGE_FORMATS
 
 MAX_QUANTITY = Decimal("1000000")
 PHOTO_FILE_FIELD = "photo"
 # The formats events/images.py accepts (it checks the content, not the name or the declared type).
-PHOTO_TYPES = [f"image/{name.lower()}" for name in image_formats]
+PHOTO_TYPES = [f"image/{name.lower()}" for name in IMAGE_FORMATS]
 ZERO = Decimal("0.00")
 # What a removed comment shows instead of its text (the text itself is erased from the database).
 REMOVED_COMMENT = "[comentário removido]"
@@ -26,7 +26,7 @@ QuantityPledged = DecimalIn(MAX_QUANTITY, 2)
 class ResourceIn(InSchema):
     name: Text(120, 1)
     description: Text(1000) = ""
-    resource_type: ResourceType = ResourceType.other  # type: ignore[valid-type, attr-defined]
+    resource_type: ResourceType = ResourceType.other
     quantity_needed: QuantityNeeded
     unit: Text(30) = Field("", description="e.g. 'pares', 'kg', 'sacos'; empty for plain units")
 
@@ -36,7 +36,7 @@ class ResourcePatch(InSchema):
 
     name: Text(120, 1) = None
     description: Text(1000) = None
-    resource_type: ResourceType = None  # type: ignore[valid-type]
+    resource_type: ResourceType = None
     quantity_needed: QuantityNeeded = None
     unit: Text(30) = None
 
@@ -46,7 +46,7 @@ class ResourceOut(Schema):
     event_id: int
     name: str
     description: str
-    resource_type: ResourceType  # type: ignore[valid-type]
+    resource_type: ResourceType
     quantity_needed: DecimalOut
     unit: str
     quantity_pledged: DecimalOut = Field(description="pledged by people who still hold a place at the event")

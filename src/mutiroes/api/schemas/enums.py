@@ -13,7 +13,7 @@ from mutiroes.jobs.models import JobRun
 
 
 def _enum(name: str, values: list[str]) -> type[StrEnum]:
-    return StrEnum(name, [(value, value) for value in values])  # type: ignore[return-value]
+    return StrEnum(name, [(value, value) for value in values])
 
 
 EventStatus = _enum("EventStatus", Event.Status.values)

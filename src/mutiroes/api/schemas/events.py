@@ -65,7 +65,7 @@ class EventIn(InSchema):
     tools_needed: Text(2000) = ""
     tools_provided: Text(2000) = ""
     what_to_bring: Text(2000) = ""
-    status: NewEventStatus = NewEventStatus.draft  # type: ignore[valid-type, attr-defined]
+    status: NewEventStatus = NewEventStatus.draft
 
 
 class EventPatch(InSchema):
@@ -94,7 +94,7 @@ class EventPatch(InSchema):
 
 class ParticipationRef(Schema):
     id: int
-    status: ParticipationStatus  # type: ignore[valid-type]
+    status: ParticipationStatus
     checked_in_at: datetime | None
     waitlist_position: int | None = Field(description="1 for the next to be promoted; null unless waitlisted")
 
@@ -124,7 +124,7 @@ class EventOut(Schema):
     max_age: int | None
     requires_approval: bool
     is_public: bool
-    status: EventStatus  # type: ignore[valid-type]
+    status: EventStatus
     tools_needed: str
     tools_provided: str
     what_to_bring: str
@@ -157,7 +157,7 @@ class EventFiltersIn(Schema):
     category: Id | None = None
     city: Text(100) | None = None
     state: UF | None = None
-    status: EventStatus | None = None  # type: ignore[valid-type]
+    status: EventStatus | None = None
     starts_after: DateTimeIn | None = None
     starts_before: DateTimeIn | None = None
     q: Text(200) | None = None
@@ -200,7 +200,7 @@ class JoinIn(InSchema):
     emergency_contact: Text(120) = ""
     emergency_phone: Text(30) = ""
     special_needs: Text(1000) = ""
-    experience_level: ExperienceLevel | Literal[""] = ""  # type: ignore[valid-type]
+    experience_level: ExperienceLevel | Literal[""] = ""
 
 
 class CheckInIn(InSchema):
@@ -219,14 +219,14 @@ class CheckInIn(InSchema):
 
 
 class ParticipationStatusIn(InSchema):
-    status: ParticipationDecision  # type: ignore[valid-type]
+    status: ParticipationDecision
 
 
 class ParticipationOut(Schema):
     id: int
     event_id: int
     user: UserRef
-    status: ParticipationStatus  # type: ignore[valid-type]
+    status: ParticipationStatus
     checked_in_at: datetime | None
     registered_at: datetime
 
@@ -238,7 +238,7 @@ class ParticipantOut(ParticipationOut):
     emergency_contact: str
     emergency_phone: str
     special_needs: str
-    experience_level: ExperienceLevel | Literal[""]  # type: ignore[valid-type]
+    experience_level: ExperienceLevel | Literal[""]
 
     @staticmethod
     def resolve_email(obj: Any) -> str:
