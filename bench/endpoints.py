@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = started.wait() if started is not None else None
         rows = _measure(args, target, fixtures, reference)
     _report(args, target, rows)
-    return 0 if all(result.ok for _, _, result in rows) else 1
+    # The reference's own timeouts (wrk gives up after 10 s) are one of its figures, not a failure of this run.
+    return 0 if all(result.ok for where, _, result in rows if where != "reference") else 1
 
 
 def _seed(events: int) -> dict[str, list[str]]:
@@ -155,15 +156,23 @@ def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str,
     for where, what, base_url, paths, options in runs:
         probe = base_url + paths[0].replace("{n}", "2000-01-01T00:00:00Z")
         if options.get("method", "GET") == "GET":
-            code = stack.http_status(probe, (options.get("tokens") or [None])[0])
-            if code != 200:
-                raise RuntimeError(f"{probe} answered {code} before the run")
+            _probe(probe, (options.get("tokens") or [None])[0])
         result = wrk.run(base_url, paths, connections=args.connections, seconds=args.seconds, **options)
         bad = f"{result.bad_status} {result.statuses or ''}"
         print(f"{where:<9} {what:<45} {result.rps:9.0f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
               f"  non-2xx {bad}  errors {result.socket_errors}", flush=True)  # fmt: skip
         rows.append((where, what, result))
     return rows
+
+
+def _probe(url: str, token: str | None) -> None:
+    """One request answered 200 before a run; a server still working through the previous run's queue (the
+    reference's exact counts take seconds each at 100,000 events) gets up to two minutes to drain it."""
+    deadline = time.monotonic() + 120
+    while (code := stack.http_status(url, token)) is None and time.monotonic() < deadline:
+        time.sleep(1)
+    if code != 200:
+        raise RuntimeError(f"{url} answered {code} before the run")
 
 
 def _report(args: argparse.Namespace, target: stack.Target, rows: list[tuple[str, str, wrk.Result]]) -> None:
