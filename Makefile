@@ -5,7 +5,7 @@
 #   make lint   ruff check, ruff format --check and the import layers (lint-imports, [tool.importlinter])
 #   make test-openapi  Redocly's recommended lint of docs/openapi.json (part of make test)
 #   make schema rewrite docs/openapi.json from the code (and the web app's generated client)
-#   make bench  every benchmark (bench/run.py: the local cluster, 100,000 events; ~15 min); the tables go to
+#   make bench  every benchmark (bench/run.py: the local cluster, 100,000 events; ~25 min, loads the machine); to
 #               var/bench/report-*.md, from which docs/benchmarks.md is written. make bench-quick: CI's short run
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)

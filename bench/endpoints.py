@@ -44,19 +44,22 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--events", type=int, default=100_000, help="events in the database (seeded)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
-    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--seconds", type=float, help="length of each wrk run (10 s; 1 s in quick mode)")
+    parser.add_argument("--connections", type=int, help="wrk's connections (50; 10 in quick mode)")
     parser.add_argument(
         "--api-workers",
         type=int,
-        default=default_api_workers(),
-        help="gunicorn workers per replica (default: the cluster's rule)",
+        help="gunicorn workers per replica (default: the cluster's rule; 2 in quick mode)",
     )
+    parser.add_argument("--only-runs", help="';'-separated substrings: only the runs whose endpoint names match")
     parser.add_argument("--port-base", type=int, default=19000, help="the benchmark cluster's ports")
     parser.add_argument("--report", type=Path, help="append the markdown tables to this file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.events, args.seconds, args.connections, args.api_workers = 300, 1, 10, 2
+        args.events, args.api_workers = 300, args.api_workers or 2
+        args.seconds, args.connections = args.seconds or 1, args.connections or 10
+    args.seconds, args.connections = args.seconds or 10, args.connections or 50
+    args.api_workers = args.api_workers or default_api_workers()
     return args
 
 
@@ -150,6 +153,9 @@ def _measure(args: argparse.Namespace, target: stack.Target, fixtures: dict[str,
             ("reference", "list, anonymous, uncached pages", reference, [REFERENCE_LIST], {}),
             ("reference", "list, signed in", reference, [REFERENCE_LIST], {"tokens": signed_in}),
         ]
+    if args.only_runs:  # e.g. the worker-count sweep of docs/benchmarks.md
+        wanted = args.only_runs.split(";")
+        runs = [run for run in runs if "nginx floor" in run[1] or any(part in run[1] for part in wanted)]
     if args.quick:  # CI checks that every kind of run works: the gateway side of each, the replica's for the ratios
         runs = [run for run in runs if run[0] != "replica" or run[1] in QUICK_ON_REPLICA]
     rows = []
@@ -200,14 +206,14 @@ def _report(args: argparse.Namespace, target: stack.Target, rows: list[tuple[str
         "",
         table,
     ]
-    ref_list = found.get(("reference", "list, signed in"))
-    ours = found.get(("replica", "list, signed in"))
-    if ref_list and ours:
-        uncached = found[("replica", "list, anonymous, uncached pages")]
-        ref_uncached = found[("reference", "list, anonymous, uncached pages")]
-        lines += ["", "Against the DRF reference (both directly on one gunicorn with the same workers): signed-in list "
-                  f"{report.ratio(ours.rps, ref_list.rps)}, anonymous uncached list "
-                  f"{report.ratio(uncached.rps, ref_uncached.rps)} the reference's requests/s."]  # fmt: skip
+    against = [
+        f"{what} {report.ratio(found[('replica', what)].rps, found[('reference', what)].rps)}"
+        for what in ("list, signed in", "list, anonymous, uncached pages")
+        if ("replica", what) in found and ("reference", what) in found
+    ]
+    if against:
+        lines += ["", "Against the DRF reference (both directly on one gunicorn with the same workers): "
+                  f"{'; '.join(against)} the reference's requests/s."]  # fmt: skip
     report.emit("\n".join(lines), args.report)
 
 
