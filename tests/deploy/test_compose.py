@@ -500,6 +500,7 @@ def _compose_command() -> list[str] | None:
     return [legacy] if legacy else None
 
 
+@pytest.mark.slow
 def test_docker_compose_config_accepts_the_file():
     command = _compose_command()
     if command is None:

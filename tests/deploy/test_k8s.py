@@ -69,6 +69,7 @@ def test_there_are_dev_and_production_overlays():
     assert {"dev", "production"} <= set(OVERLAYS)
 
 
+@pytest.mark.slow
 def test_every_object_of_every_overlay_is_valid_for_kubernetes(overlay):
     name, documents = overlay
     assert len(documents) > 20

@@ -31,6 +31,7 @@ def test_alert_rules_are_valid():
     assert "SUCCESS" in result.stdout
 
 
+@pytest.mark.slow
 @needs_promtool
 def test_alert_rules_pass_their_unit_tests():
     result = _promtool("test", "rules", "alerts.test.yml")

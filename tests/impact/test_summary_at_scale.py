@@ -14,7 +14,7 @@ from mutiroes.impact import selectors
 from mutiroes.impact.models import EventReport
 from mutiroes.impact.services import impact_figures
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # 100,000 reports built in the database
 
 N = 100_000
 CANCELLED = 1_000

@@ -465,6 +465,7 @@ def _wait_registered(check: Callable[[], bool], process: ManagedProcess, what: s
         raise AssertionError(f"{exc}\n{process.log_tail()}") from None
 
 
+@pytest.mark.system
 def test_gunicorn_registers_when_ready_and_deregisters_on_exit(fake_consul, processes, tmp_path):
     process, port = _serve(processes, tmp_path, fake_consul, "backend-t1")
 
@@ -486,6 +487,7 @@ def test_gunicorn_registers_when_ready_and_deregisters_on_exit(fake_consul, proc
     assert fake_consul.recorded("PUT", "/v1/agent/service/deregister/backend-t1")
 
 
+@pytest.mark.system
 def test_a_sigkilled_backend_goes_critical_and_leaves_the_rendered_upstreams(fake_consul, processes, tmp_path):
     # docs/reliability.md, 16, Consul's half: the dead backend stays registered but critical, and the gateway's next
     # render leaves it out.
@@ -513,6 +515,7 @@ def test_a_sigkilled_backend_goes_critical_and_leaves_the_rendered_upstreams(fak
     assert f"{LOOPBACK}:{dead_port} " not in after.text and f"{LOOPBACK}:{alive_port} " in after.text
 
 
+@pytest.mark.system
 def test_a_worker_process_registers_heartbeats_and_deregisters_on_sigterm(fake_consul, processes, tmp_path):
     process = _process(
         ["worker", "--processes", "1", "--threads", "1"],

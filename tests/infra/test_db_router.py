@@ -129,6 +129,7 @@ def test_every_token_of_the_user_that_wrote_reads_from_the_primary(replica, midd
     assert view.seen[1:] == [DEFAULT_DB_ALIAS, REPLICA_ALIAS]
 
 
+@pytest.mark.slow
 def test_a_forged_or_expired_cookie_does_not_pin(replica, middleware, view, settings):
     settings.REPLICA_STICKY_S = 1
     response = call(middleware, "POST")
@@ -140,6 +141,7 @@ def test_a_forged_or_expired_cookie_does_not_pin(replica, middleware, view, sett
     assert view.seen[1:] == [REPLICA_ALIAS, DEFAULT_DB_ALIAS, REPLICA_ALIAS]
 
 
+@pytest.mark.slow
 def test_stickiness_expires(replica, middleware, view, settings):
     settings.REPLICA_STICKY_S = 1
     call(middleware, "POST", auth=TOKEN_A)
@@ -267,6 +269,7 @@ def _settings_in(mode: str, **extra: str) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_database_replica_url_configures_the_replica_alias_in_distributed_mode():
     primary, replica_url = "postgres://app:pw@127.0.0.1:5432/mutiroes", "postgres://app:pw@127.0.0.1:5433/mutiroes"
     found = _settings_in("distributed", DATABASE_URL=primary, DATABASE_REPLICA_URL=replica_url)
@@ -281,6 +284,7 @@ def test_database_replica_url_configures_the_replica_alias_in_distributed_mode()
     assert _settings_in("distributed", DATABASE_URL=primary)["aliases"] == ["default"]  # off by default
 
 
+@pytest.mark.slow
 def test_database_replica_url_is_ignored_in_embedded_mode(tmp_path):
     found = _settings_in(
         "embedded", MUTIROES_DATA_DIR=str(tmp_path), DATABASE_REPLICA_URL="postgres://app@127.0.0.1:5433/mutiroes"

@@ -114,6 +114,7 @@ def test_a_refused_connection_is_a_miss_and_writes_are_skipped():
     assert cache_breaker.state == "open"
 
 
+@pytest.mark.slow
 def test_a_hung_redis_costs_one_timeout_per_call_until_the_breaker_opens(silent_server):
     with cache_at(f"redis://{LOOPBACK}:{silent_server.port}/1"):
         started = time.monotonic()

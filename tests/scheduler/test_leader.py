@@ -40,6 +40,7 @@ def test_one_holder_at_a_time_and_a_clean_close_hands_over_at_once(make_lock):
     assert second.poll() is True
 
 
+@pytest.mark.slow
 def test_a_holder_silent_past_the_ttl_loses_the_lock_to_a_standby_and_knows_it(make_lock):
     """What SIGSTOP does to a leader: no renewal, so PostgreSQL ends its idle session and frees the lock."""
     paused, standby = make_lock(), make_lock()
@@ -53,6 +54,7 @@ def test_a_holder_silent_past_the_ttl_loses_the_lock_to_a_standby_and_knows_it(m
     assert paused.is_leader() is False  # resumed: it asks the server, which closed its session
 
 
+@pytest.mark.slow
 def test_renewing_every_third_of_the_ttl_keeps_the_lock(make_lock):
     leader, standby = make_lock(), make_lock()
     assert leader.poll()

@@ -10,6 +10,9 @@ from django.core.mail import send_mail
 from tests.servers.redis import resp_command
 from tests.support.polling import wait_for
 
+# The harness's own servers killed, paused and failed over: seconds each, and only harness changes need them.
+pytestmark = pytest.mark.slow
+
 
 def test_redis_server_is_empty_for_each_test(redis_server):
     assert redis_server.command("DBSIZE") == 0
