@@ -231,9 +231,11 @@ def test_created_objects_link_to_their_sub_resources():
                         assert expression.removeprefix("$response.body#/") in body["required"], (name, status)
                     else:
                         assert expression.removeprefix("$request.path.") in re.findall(r"{(\w+)}", operations[name][0])
-    assert {"joinEvent", "listParticipants", "getReport", "listResources", "listPhotos", "listComments"} <= links_of[
+    assert {"joinEvent", "listParticipants", "createReport", "listResources", "listPhotos", "listComments"} <= links_of[
         "createEvent"
     ]
+    # What does not exist until something else happens is linked from that: a report once filed.
+    assert "getReport" not in links_of["createEvent"] and links_of["createReport"] == {"getReport"}
     assert links_of["joinEvent"] == {"updateParticipant", "adjustHours", "revokeCertificate"}
     assert {"pledgeResource", "deleteResource"} <= links_of["createResource"]
     assert links_of["uploadPhoto"] == {"deletePhoto"} and links_of["createComment"] == {"deleteComment"}

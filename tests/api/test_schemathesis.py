@@ -23,21 +23,24 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
-from mutiroes.events.models import Comment, Event, Resource
+from mutiroes.events.models import Category, Comment, Event, Resource
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db(transaction=True)]
 
 # Per operation and phase; with ~65 operations the stateless run stays under two minutes on 2 cores.
 MAX_EXAMPLES = 10
-# Scenarios of linked calls, each at most STEPS long; about a minute on 2 cores.
-SCENARIOS, STEPS = 40, 6
+# Scenarios of linked calls, each at most STEPS long; under a minute on 2 cores.
+SCENARIOS, STEPS = 80, 8
 # Fixed: a failure reproduces run after run. Change it locally to explore other inputs.
 SEED = 20240605
 
@@ -65,6 +68,7 @@ RULES: dict[str, set[str] | None] = {
         "that comment was removed",
         "invalid period",  # the monthly report of a month that has not ended
         "invalid username",  # what NFKC makes of the name must still be a username
+        "a photo is from before or after the event, not both",
     },
 }
 # Rules over one field that JSON Schema has no keyword for: bounds on a date or a time, "not in the future", an
@@ -140,6 +144,21 @@ class World:
             self._build()
         return self._api_client.token_for(self.user)
 
+    def make_valid_event(self, case: Any) -> None:
+        """A created event that the server takes, so that the stateful phase follows the links from it.
+
+        Generated bodies name categories that do not exist and end before they start: almost every POST /events
+        would be refused, and nothing would be joined, reported on or deleted after it. (The stateless phases
+        fuzz this body as generated.)
+        """
+        if case.operation.label != "POST /api/v1/events" or not isinstance(case.body, dict):
+            return
+        start = clock.now() + timedelta(days=7)
+        category = Category.objects.order_by("pk").first()
+        case.body.update(category_id=category.pk, start_date=start.isoformat(),
+                         end_date=(start + timedelta(hours=3)).isoformat(), registration_deadline=None,
+                         min_age=None, max_age=None)  # fmt: skip
+
     def aim(self, case: Any) -> None:
         """Point a positive case's path parameters at real rows (chosen from the generated value: reproducible)."""
         if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE or not case.path_parameters:
@@ -167,7 +186,14 @@ def world(user_factory, event_factory, participation_factory, api_client, catego
 schema = schemathesis.openapi.from_wsgi(
     "/api/openapi.json",
     get_wsgi_application(),
-    config=schemathesis.Config.from_dict({"seed": SEED, "generation": {"mode": "all", "max-examples": MAX_EXAMPLES}}),
+    config=schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
+            # Only the schema's own links: the inferred ones (a category id taken for an event id...) end in 404s.
+            "phases": {"stateful": {"inference": {"algorithms": []}}},
+        }
+    ),
 )
 
 
@@ -198,11 +224,42 @@ def test_api_conforms_to_its_openapi_schema(case, world):
 
 
 class Workflow(schema.as_state_machine()):
+    """Each scenario starts from the same rows and counters and leaves nothing behind.
+
+    Hypothesis replays a scenario's choices (to shrink a failure, or to explore from a known prefix) and refuses
+    to go on if a call answers differently the second time; a user registered, an event deleted or a throttle
+    counted by an earlier scenario would do just that. So a scenario runs in a transaction rolled back at its end,
+    with the cache emptied before it.
+    """
+
+    def setup(self) -> None:
+        caches["default"].clear()
+        self._scenario = transaction.atomic()
+        self._scenario.__enter__()
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self._scenario.__exit__(None, None, None)
+
+    def before_call(self, case: Any) -> None:
+        if case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE:
+            _world[0].make_valid_event(case)
+
     def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
         case.validate_response(response, transport_kwargs=kwargs or None, recorder=self.recorder, **CHECKS)
 
 
-def test_linked_calls_conform_to_the_schema(world):
+@pytest.fixture
+def one_connection_per_test():
+    """As Django's test client does: the end of a request must not close the connection holding the scenario."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_linked_calls_conform_to_the_schema(world, one_connection_per_test):
     """The stateful phase: scenarios that follow the links from what a call created to what hangs off it."""
     Workflow.run(
         settings=settings(

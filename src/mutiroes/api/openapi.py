@@ -94,6 +94,10 @@ PRODUCERS = {
     "runJob": ("job_id", "job_id"),
     "register": ("username", "username"),
 }
+# Not there right after the event is created: a report until one is filed, a certificate until an ended event's
+# check-in. Linked from what makes them instead, so that a client following a link finds what it names.
+NOT_YET = {"getReport", "downloadCertificate"}
+FOLLOW_UPS = {"createReport": ["getReport"], "replaceReport": ["getReport"]}
 IDEMPOTENCY_STATUSES = {
     409: "The first request with this Idempotency-Key is still running",
     413: "Request body too large",
@@ -176,24 +180,34 @@ def _path_parameters(path: str) -> set[str]:
     return set(re.findall(r"{(\w+)}", path))
 
 
+def _link_parameters(name: str, path: str, target: dict[str, Any], target_path: str) -> dict[str, str] | None:
+    """How the operation `name` at `path` fills in the path of `target`, or None if it leads to no such thing."""
+    needed, known = _path_parameters(target_path), _path_parameters(path)
+    if target["operationId"] in FOLLOW_UPS.get(name, ()):
+        return {param: f"$request.path.{param}" for param in sorted(needed)}
+    if name not in PRODUCERS or target["operationId"] in NOT_YET | {name}:
+        return None
+    created, field = PRODUCERS[name]
+    if created not in needed or not needed <= known | {created}:
+        return None
+    return {param: f"$request.path.{param}" for param in sorted(needed - {created})} | {
+        created: f"$response.body#/{field}"
+    }
+
+
 def _link_created_objects(schema: dict[str, Any]) -> None:
     operations = [(path, op) for path, item in schema["paths"].items() for op in item.values()]
     for path, producer in operations:
-        if producer["operationId"] not in PRODUCERS:
-            continue
-        created, field = PRODUCERS[producer["operationId"]]
-        known = _path_parameters(path)
+        name = producer["operationId"]
         links = {}
         for target_path, target in operations:
-            needed = _path_parameters(target_path)
-            if target is producer or created not in needed or not needed <= known | {created}:
-                continue
-            parameters = {name: f"$request.path.{name}" for name in sorted(needed - {created})}
-            parameters[created] = f"$response.body#/{field}"
-            links[target["operationId"]] = {"operationId": target["operationId"], "parameters": parameters}
-        for status, response in producer["responses"].items():
-            if str(status).startswith("2"):
-                response["links"] = links
+            parameters = _link_parameters(name, path, target, target_path)
+            if parameters is not None:
+                links[target["operationId"]] = {"operationId": target["operationId"], "parameters": parameters}
+        if links:
+            for status, response in producer["responses"].items():
+                if str(status).startswith("2"):
+                    response["links"] = links
 
 
 def _one_bearer_scheme(operation: dict[str, Any]) -> None:

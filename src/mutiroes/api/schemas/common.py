@@ -39,13 +39,42 @@ def _plausible_year(value: datetime) -> datetime:
 
 # What _no_nul refuses, said in the schema (the validator keeps its clearer message).
 NO_NUL = Field(json_schema_extra={"pattern": "^[^\\x00]*$"})
+# What is trimmed from the ends of text: Unicode's White_Space, spelled out, since regex dialects disagree on \s
+# (Python's takes \x1c-\x1f too, ECMA-262's \ufeff): the schema's pattern and the server then trim alike.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+_WS = "".join(f"\\u{ord(char):04x}" for char in WHITE_SPACE)
+
+
+def _at_least_once_trimmed(min_length: int) -> str:
+    """A pattern: no NUL, and at least `min_length` characters from the first to the last that is not white space."""
+    space, solid, any_char = f"[{_WS}]", f"[^{_WS}\\x00]", "[^\\x00]"
+    middle = any_char + "*" if min_length == 1 else f"{any_char}{{{min_length - 2},}}{solid}"
+    return f"^{space}*{solid}{middle}{space}*$"
+
+
+def _trimmed(min_length: int) -> Any:
+    def trim(value: str) -> str:
+        value = value.strip(WHITE_SPACE)
+        if len(value) < min_length:
+            raise ValueError(f"must have at least {min_length} characters besides white space at the ends")
+        return value
+
+    return AfterValidator(trim)
 
 
 def Text(max_length: int, min_length: int = 0, pattern: str | None = None) -> Any:  # noqa: N802 - used like a type
+    """Text trimmed at both ends; `max_length` counts what was sent, `min_length` what is left once trimmed."""
+    if pattern is None:
+        pattern = _at_least_once_trimmed(min_length) if min_length else None
+    elif min_length:
+        raise ValueError("a pattern of its own and a minimum length do not combine")
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern),
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern),
         AfterValidator(_no_nul),
+        _trimmed(min_length),
         *([] if pattern else [NO_NUL]),
     ]
 
