@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
 from tests.servers.smtp import SmtpSink
 from tests.support import seeds
+from tests.support.clocks import FrozenClock
 
 # -- domain data -------------------------------------------------------------------------------------
 
@@ -116,13 +117,21 @@ def _closed_breakers() -> Iterator[None]:
 
 
 @pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Move the domain clock (mutiroes.core.clock.now) to a fixed instant."""
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """The domain clock (mutiroes.core.clock.now), stopped where `.set(at)` or `.advance(delta)` puts it."""
+    frozen = FrozenClock(real=clock.now)
+    monkeypatch.setattr(clock, "now", frozen)
+    return frozen
 
-    def freeze(at: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: at)
 
-    return freeze
+@pytest.fixture
+def breaker_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """The breakers' clock, stopped: the circuitbreaker package reads time.monotonic through a module global."""
+    import circuitbreaker
+
+    frozen = FrozenClock(1000.0)
+    monkeypatch.setattr(circuitbreaker, "monotonic", frozen)
+    return frozen
 
 
 @pytest.fixture

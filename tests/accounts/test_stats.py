@@ -175,14 +175,14 @@ def test_recompute_is_set_based(user_factory, past_event, attend, django_assert_
 
 @pytest.mark.domain
 @pytest.mark.django_db
-def test_current_stats_recompute_only_when_stale(user_factory, past_event, attend, frozen_now):
+def test_current_stats_recompute_only_when_stale(user_factory, past_event, attend, frozen_clock):
     user = user_factory()
     now = clock.now()
-    frozen_now(now)
+    frozen_clock.set(now)
     assert stats.user_stats_current(user_id=user.pk).events_attended == 0
     attend(past_event(start_date=now - timedelta(days=2)), user, checked_in=True)
     assert stats.user_stats_current(user_id=user.pk).events_attended == 0  # fresh row: served as is
-    frozen_now(now + stats.STATS_MAX_AGE + timedelta(seconds=1))
+    frozen_clock.set(now + stats.STATS_MAX_AGE + timedelta(seconds=1))
     assert stats.user_stats_current(user_id=user.pk).events_attended == 1
 
 

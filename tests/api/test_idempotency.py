@@ -105,24 +105,24 @@ def test_error_responses_are_replayed_too(client, user_factory):
     assert not Event.objects.exists()
 
 
-def test_key_expires_after_24_hours(client, user_factory, monkeypatch):
+def test_key_expires_after_24_hours(client, user_factory, frozen_clock):
     user = user_factory()
     body = event_payload(title="Diário")
     assert _post(client, EVENTS, body, user, "diaria").status_code == 201
     later = clock.now() + timedelta(hours=24, minutes=1)
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: later)
+    frozen_clock.set(later)
     again = _post(client, EVENTS, body, user, "diaria")
     assert again.status_code == 201
     assert "Idempotent-Replayed" not in again
     assert Event.objects.filter(title="Diário").count() == 2
 
 
-def test_key_is_still_replayed_within_24_hours(client, user_factory, monkeypatch):
+def test_key_is_still_replayed_within_24_hours(client, user_factory, frozen_clock):
     user = user_factory()
     body = event_payload(title="Quase um dia")
     assert _post(client, EVENTS, body, user, "quase").status_code == 201
     later = clock.now() + timedelta(hours=23, minutes=59)
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: later)
+    frozen_clock.set(later)
     assert _post(client, EVENTS, body, user, "quase")["Idempotent-Replayed"] == "true"
     assert Event.objects.filter(title="Quase um dia").count() == 1
 

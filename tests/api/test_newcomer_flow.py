@@ -49,7 +49,7 @@ class Http:
         return response.json()
 
 
-def test_newcomer_flow(client, monkeypatch):
+def test_newcomer_flow(client, frozen_clock):
     organizer, bia, caio = Http(client), Http(client), Http(client)
     organizer.sign_up("organiza")
     bia_user = bia.sign_up("bia")
@@ -112,10 +112,10 @@ def test_newcomer_flow(client, monkeypatch):
     code = organizer.call("get", f"/events/{event_id}").json()["check_in_code"]
     assert code
     event_start = datetime.fromisoformat(caio_view["start_date"])
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: event_start - timedelta(hours=3))
+    frozen_clock.set(event_start - timedelta(hours=3))
     too_early = caio.call("post", f"/events/{event_id}/check-in", {"code": code})
     assert (too_early.status_code, too_early.json()["code"]) == (409, "check_in_closed")
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: event_start - timedelta(minutes=20))
+    frozen_clock.set(event_start - timedelta(minutes=20))
     checked = caio.call("post", f"/events/{event_id}/check-in", {"code": code})
     assert checked.status_code == 200, checked.content
     assert datetime.fromisoformat(checked.json()["checked_in_at"]) == event_start - timedelta(minutes=20)

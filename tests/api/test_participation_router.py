@@ -135,12 +135,12 @@ def test_join_errors_map_to_statuses(api_client, organizer, user_factory):
     assert not Participation.objects.filter(user=user).exists()
 
 
-def test_registration_deadline_over_http(api_client, organizer, user_factory, monkeypatch):
+def test_registration_deadline_over_http(api_client, organizer, user_factory, frozen_clock):
     payload = event_payload()
     start = Event._meta.get_field("start_date").to_python(payload["start_date"])
     deadline = start - timedelta(days=2)
     event = _create(api_client, organizer, registration_deadline=deadline.isoformat())
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: deadline + timedelta(seconds=1))
+    frozen_clock.set(deadline + timedelta(seconds=1))
     user = user_factory()
     assert_error(_join(api_client, event["id"], user), 409, "registration_closed")
     assert not Participation.objects.filter(event_id=event["id"]).exists()
@@ -195,10 +195,10 @@ def test_participant_list_is_paginated(api_client, event, organizer, crowd):
     assert_error(api_client.get(url, {"page_size": 10**9}, user=organizer), 422)
 
 
-def test_sign_in_sheet_csv(api_client, event, organizer, crowd, monkeypatch):
+def test_sign_in_sheet_csv(api_client, event, organizer, crowd, frozen_clock):
     alice, bob, carol = crowd
     row = Event.objects.get(pk=event["id"])
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: row.start_date)
+    frozen_clock.set(row.start_date)
     api_client.post(f"{EVENTS}/{event['id']}/check-in", {"code": row.check_in_code}, user=alice)
 
     response = api_client.get(f"{EVENTS}/{event['id']}/participants.csv", user=organizer)
@@ -282,9 +282,9 @@ def test_participation_of_another_event_cannot_be_managed(api_client, organizer,
 
 
 @pytest.fixture
-def at(monkeypatch):
+def at(frozen_clock):
     def move(when):
-        monkeypatch.setattr("mutiroes.core.clock.now", lambda: when)
+        frozen_clock.set(when)
 
     return move
 

@@ -92,10 +92,10 @@ def test_no_check_in_no_certificate_and_nobody_else_gets_it(api_client, attended
     assert_error(api_client.get(f"/api/v1/events/{event.pk}/certificate.pdf"), 401)
 
 
-def test_no_certificate_before_the_event_ends(api_client, past_event, attend, volunteer, frozen_now):
+def test_no_certificate_before_the_event_ends(api_client, past_event, attend, volunteer, frozen_clock):
     event = past_event()
     attend(event, volunteer, checked_in=True)
-    frozen_now(event.end_date - (event.end_date - event.start_date) / 2)
+    frozen_clock.set(event.end_date - (event.end_date - event.start_date) / 2)
     assert assert_error(_download(api_client, event, volunteer), 409)["code"] == "event_not_ended"
 
 

@@ -92,7 +92,7 @@ def test_an_adjustment_is_recorded_and_shows_in_the_certificate_and_the_stats(
 
 
 @pytest.mark.django_db
-def test_adjustments_follow_the_rules(api_client, attended, attend, volunteer, organiser, user_factory, frozen_now):
+def test_adjustments_follow_the_rules(api_client, attended, attend, volunteer, organiser, user_factory, frozen_clock):
     event = attended.event
     url = f"/api/v1/events/{event.pk}/participants/{attended.pk}/hours"
     body = {"hours": "2", "reason": "saiu mais cedo"}
@@ -108,7 +108,7 @@ def test_adjustments_follow_the_rules(api_client, attended, attend, volunteer, o
     assert api_client.post(revoke, {"reason": "fraude"}, user=organiser).status_code == 200
     revoked_url = f"/api/v1/events/{event.pk}/participants/{other.pk}/hours"
     assert assert_error(api_client.put(revoked_url, body, user=organiser), 409)["code"] == "certificate_revoked"
-    frozen_now(event.end_date + timedelta(days=30, minutes=1))
+    frozen_clock.set(event.end_date + timedelta(days=30, minutes=1))
     assert assert_error(api_client.put(url, body, user=organiser), 409)["code"] == "adjustment_window_closed"
     assert not HoursAdjustment.objects.exists()
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 SP = ZoneInfo("America/Sao_Paulo")
 
 
-def test_the_year_is_counted_in_sao_paulo_across_31_december(api_client, past_event, attend, volunteer, frozen_now):
+def test_the_year_is_counted_in_sao_paulo_across_31_december(api_client, past_event, attend, volunteer, frozen_clock):
     def event(title, start, hours, checked_in=True):
         made = past_event(title=title, start_date=start, hours=hours)
         attend(made, volunteer, checked_in=checked_in)
@@ -24,7 +24,7 @@ def test_the_year_is_counted_in_sao_paulo_across_31_december(api_client, past_ev
     event("Fim de 2024", datetime(2024, 12, 31, 23, 30, tzinfo=SP), 1)  # 1 Jan 2025 02:30 UTC: still 2024
     event("Primeiro de 2026", datetime(2026, 1, 1, 0, 30, tzinfo=SP), 4)  # 03:30 UTC, 2026
     event("Faltou", datetime(2025, 6, 1, 9, tzinfo=SP), 5, checked_in=False)
-    frozen_now(datetime(2026, 2, 1, 12, tzinfo=SP))
+    frozen_clock.set(datetime(2026, 2, 1, 12, tzinfo=SP))
 
     response = api_client.get("/api/v1/users/me/certificates/2025.pdf", user=volunteer)
     assert response.status_code == 200, response.content

@@ -118,9 +118,9 @@ def test_cancelled_event_cannot_be_edited(event_factory):
 # --- publishing, cancelling, deleting ---------------------------------------------------------------
 
 
-def test_publish_a_draft_in_the_past_is_refused(event_factory, monkeypatch):
+def test_publish_a_draft_in_the_past_is_refused(event_factory, frozen_clock):
     event = event_factory(status="draft")
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: event.start_date + timedelta(minutes=1))
+    frozen_clock.set(event.start_date + timedelta(minutes=1))
     with pytest.raises(InvalidState):
         event_publish(event_id=event.id, user=event.organizer)
     event.refresh_from_db()
@@ -284,36 +284,36 @@ def deadline_event(event_factory):
     )
 
 
-def test_join_before_the_deadline(deadline_event, user_factory, monkeypatch):
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: deadline_event.registration_deadline)
+def test_join_before_the_deadline(deadline_event, user_factory, frozen_clock):
+    frozen_clock.set(deadline_event.registration_deadline)
     participation, _ = participation_join(event_id=deadline_event.id, user=user_factory())
     assert Participation.objects.get(pk=participation.pk).status == "confirmed"
 
 
-def test_join_after_the_deadline_is_refused(deadline_event, user_factory, monkeypatch):
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: deadline_event.registration_deadline + timedelta(seconds=1))
+def test_join_after_the_deadline_is_refused(deadline_event, user_factory, frozen_clock):
+    frozen_clock.set(deadline_event.registration_deadline + timedelta(seconds=1))
     with pytest.raises(InvalidState) as excinfo:
         participation_join(event_id=deadline_event.id, user=user_factory())
     assert excinfo.value.code == "registration_closed"
     assert not Participation.objects.filter(event=deadline_event).exists()
 
 
-def test_without_a_deadline_registration_closes_at_the_start(event_factory, user_factory, monkeypatch):
+def test_without_a_deadline_registration_closes_at_the_start(event_factory, user_factory, frozen_clock):
     start = clock.now() + timedelta(days=2)
     event = event_factory(status="published", start_date=start, end_date=start + timedelta(hours=2))
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: start + timedelta(minutes=5))
+    frozen_clock.set(start + timedelta(minutes=5))
     with pytest.raises(InvalidState) as excinfo:
         participation_join(event_id=event.id, user=user_factory())
     assert excinfo.value.code == "registration_closed"
 
 
-def test_rejoin_after_the_deadline_is_refused(deadline_event, user_factory, monkeypatch):
+def test_rejoin_after_the_deadline_is_refused(deadline_event, user_factory, frozen_clock):
     from mutiroes.events.services import participation_leave
 
     user = user_factory()
     participation_join(event_id=deadline_event.id, user=user)
     participation_leave(event_id=deadline_event.id, user=user)
-    monkeypatch.setattr("mutiroes.core.clock.now", lambda: deadline_event.registration_deadline + timedelta(hours=1))
+    frozen_clock.set(deadline_event.registration_deadline + timedelta(hours=1))
     with pytest.raises(InvalidState):
         participation_join(event_id=deadline_event.id, user=user)
     assert Participation.objects.get(event=deadline_event, user=user).status == "cancelled"

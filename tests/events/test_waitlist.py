@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from mutiroes.core import clock
 from mutiroes.core.exceptions import InvalidState, NotFound
 from mutiroes.events.models import Participation
 from mutiroes.events.services import event_update, participation_join, participation_leave, participation_set_status
@@ -17,16 +16,10 @@ def _status(event, user) -> str:
 
 
 @pytest.fixture
-def ticking_clock(monkeypatch):
+def ticking_clock(frozen_clock):
     """A clock that advances one second per reading, so registration order is unambiguous."""
-    current = [clock.now()]
-
-    def now():
-        current[0] += timedelta(seconds=1)
-        return current[0]
-
-    monkeypatch.setattr("mutiroes.core.clock.now", now)
-    return current
+    frozen_clock.tick = timedelta(seconds=1)
+    return frozen_clock
 
 
 def test_full_event_waitlists_joiners(event_factory, user_factory):

@@ -69,9 +69,9 @@ def test_no_report_before_the_event_starts(held_event):
     assert not EventReport.objects.exists()
 
 
-def test_report_allowed_from_the_start_instant(held_event, frozen_now):
+def test_report_allowed_from_the_start_instant(held_event, frozen_clock):
     event = held_event(start_date=clock.now() + timedelta(days=2))
-    frozen_now(event.start_date)
+    frozen_clock.set(event.start_date)
     _, created = report_file(event_id=event.id, user=event.organizer, data=REPORT)
     assert created is True
 

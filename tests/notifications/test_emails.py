@@ -184,7 +184,7 @@ def test_reminders_reach_each_confirmed_participant_once_per_event(event_factory
 
 
 def test_cleanup_completes_past_events_then_updates_stats_and_awards_badges(
-    event_factory, user_factory, run_jobs, monkeypatch, seeded
+    event_factory, user_factory, run_jobs, frozen_clock, seeded
 ):
     from mutiroes.accounts.models import UserBadge, UserStats
     from mutiroes.jobs import outbox
@@ -194,9 +194,9 @@ def test_cleanup_completes_past_events_then_updates_stats_and_awards_badges(
     volunteer = user_factory()
     event_services.participation_join(event_id=event.pk, user=volunteer)
     during = event.start_date + timedelta(minutes=30)
-    monkeypatch.setattr(clock, "now", lambda: during)
+    frozen_clock.set(during)
     event_services.participation_check_in(event_id=event.pk, user=volunteer, code=event.check_in_code)
-    monkeypatch.setattr(clock, "now", lambda: event.end_date + timedelta(hours=1))
+    frozen_clock.set(event.end_date + timedelta(hours=1))
 
     with transaction.atomic():
         outbox.outbox_add(jobs.CLEANUP_EXPIRED_EVENTS)

@@ -17,29 +17,6 @@ from tests.resilience.stack import ApiServer, migrate, server_env
 from tests.servers.postgres import PostgresCluster
 
 
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def breaker_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The breakers' clock, injected: the circuitbreaker package reads time.monotonic through a module global."""
-    import circuitbreaker
-
-    fake = FakeClock()
-    monkeypatch.setattr(circuitbreaker, "monotonic", fake)
-    return fake
-
-
 @pytest.fixture(scope="package")
 def api_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
     """A private PostgreSQL server (like `postgres_cluster`), migrated once for the API fault tests."""

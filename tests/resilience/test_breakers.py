@@ -8,11 +8,6 @@ from mutiroes.resilience import breakers
 from mutiroes.resilience.breakers import Breaker, CircuitBreakerError, all_breakers, breaker, guarded
 
 
-@pytest.fixture
-def clock(breaker_clock):
-    return breaker_clock
-
-
 class Dependency:
     """A call to a dependency that is up or down, counting how often it was actually called."""
 
@@ -37,7 +32,7 @@ def _fail(target: Breaker, call: Dependency) -> None:
         guarded(target, call)
 
 
-def test_opens_after_the_threshold_and_then_fails_fast(clock):
+def test_opens_after_the_threshold_and_then_fails_fast(breaker_clock):
     target, call = _breaker(threshold=3), Dependency()
     call.down = True
     _fail(target, call)
@@ -52,42 +47,42 @@ def test_opens_after_the_threshold_and_then_fails_fast(clock):
     assert call.calls == 3  # while open the dependency is not even tried
 
 
-def test_half_opens_after_the_recovery_time_and_closes_on_success(clock):
+def test_half_opens_after_the_recovery_time_and_closes_on_success(breaker_clock):
     target, call = _breaker(threshold=2, recovery_s=10), Dependency()
     call.down = True
     _fail(target, call)
     _fail(target, call)
     call.down = False
 
-    clock.advance(9.5)
+    breaker_clock.advance(9.5)
     assert target.state == "open"
     with pytest.raises(CircuitBreakerError):
         guarded(target, call)
 
-    clock.advance(1)
+    breaker_clock.advance(1)
     assert target.state == "half_open"
     assert guarded(target, call) == "pong"  # the probe goes through
     assert target.state == "closed" and target.failure_count == 0
 
 
-def test_a_failed_probe_opens_it_again_for_a_full_recovery_time(clock):
+def test_a_failed_probe_opens_it_again_for_a_full_recovery_time(breaker_clock):
     target, call = _breaker(threshold=3, recovery_s=10), Dependency()
     call.down = True
     for _ in range(3):
         _fail(target, call)
-    clock.advance(10)
+    breaker_clock.advance(10)
     assert target.state == "half_open"
 
     _fail(target, call)  # one failure is enough while half open
 
     assert target.state == "open"
-    clock.advance(9)
+    breaker_clock.advance(9)
     assert target.state == "open"
-    clock.advance(1)
+    breaker_clock.advance(1)
     assert target.state == "half_open"
 
 
-def test_errors_that_are_not_failures_do_not_count(clock):
+def test_errors_that_are_not_failures_do_not_count(breaker_clock):
     target = _breaker(threshold=2)
 
     def bad_input() -> None:
@@ -100,7 +95,7 @@ def test_errors_that_are_not_failures_do_not_count(clock):
     assert target.state == "closed" and target.failure_count == 0
 
 
-def test_a_success_clears_the_count_of_failures(clock):
+def test_a_success_clears_the_count_of_failures(breaker_clock):
     target, call = _breaker(threshold=3), Dependency()
     call.down = True
     _fail(target, call)
@@ -114,7 +109,7 @@ def test_a_success_clears_the_count_of_failures(clock):
     assert target.state == "closed" and target.failure_count == 2
 
 
-def test_snapshot_reports_state_failures_and_when_it_opened(clock):
+def test_snapshot_reports_state_failures_and_when_it_opened(breaker_clock):
     target, call = _breaker(threshold=2, recovery_s=10), Dependency()
     assert target.snapshot() == {"state": "closed", "failure_count": 0, "opened_at": None}
     call.down = True
@@ -122,7 +117,7 @@ def test_snapshot_reports_state_failures_and_when_it_opened(clock):
     _fail(target, call)
 
     opened = target.snapshot()
-    clock.advance(12)
+    breaker_clock.advance(12)
     half_open = target.snapshot()
 
     assert opened["state"] == "open" and opened["failure_count"] == 2 and opened["opened_at"]

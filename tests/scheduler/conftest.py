@@ -13,30 +13,16 @@ import mutiroes.jobs.actors  # noqa: F401 - declares every actor on the process 
 from mutiroes.infra import broker as broker_module
 from mutiroes.infra.broker import get_broker
 from mutiroes.jobs.middleware.ledger import install_run_ledger
+from tests.support.clocks import FrozenClock
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
-class Clock:
-    """mutiroes.core.clock.now, frozen at a chosen instant until moved."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def set(self, now: datetime) -> datetime:
-        self.now = now
-        return now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def frozen_clock(frozen_clock: FrozenClock) -> FrozenClock:
     """29 November 2026, 14:00 in São Paulo, unless the test moves it."""
-    clock = Clock(datetime(2026, 11, 29, 14, 0, tzinfo=SAO_PAULO))
-    monkeypatch.setattr("mutiroes.core.clock.now", clock)
-    return clock
+    frozen_clock.set(datetime(2026, 11, 29, 14, 0, tzinfo=SAO_PAULO))
+    return frozen_clock
 
 
 @pytest.fixture
