@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
+from dramatiq.brokers.stub import StubBroker
 
 from mutiroes.accounts.models import User
 from mutiroes.core import clock
@@ -24,7 +25,7 @@ from tests.plugins.spans import _provider, spans  # noqa: F401 - the traces' fix
 from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
 from tests.servers.smtp import SmtpSink
-from tests.support import seeds
+from tests.support import brokers, seeds
 from tests.support.clocks import FrozenClock
 
 # -- domain data -------------------------------------------------------------------------------------
@@ -243,6 +244,65 @@ class ApiClient:
 @pytest.fixture
 def api_client() -> ApiClient:
     return ApiClient()
+
+
+# -- brokers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stub_broker() -> Iterator[StubBroker]:
+    """The process's stub broker, emptied before and after, with the worker middleware its tests read."""
+    broker = brokers.process_stub_broker()
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+
+
+@pytest.fixture
+def fast_retries(stub_broker: StubBroker, monkeypatch: pytest.MonkeyPatch) -> StubBroker:
+    """Retry backoffs of milliseconds, not the production seconds, so "three attempts then failed" runs in a test;
+    likewise the enqueue retries of a broker outage."""
+    from dramatiq.middleware import Retries
+
+    from mutiroes.infra import broker as broker_module
+
+    retries = next(m for m in stub_broker.middleware if isinstance(m, Retries))
+    monkeypatch.setattr(retries, "min_backoff", 10)
+    monkeypatch.setattr(retries, "max_backoff", 20)
+    monkeypatch.setattr(broker_module, "ENQUEUE_RETRY_BASE_S", 0.01)
+    return stub_broker
+
+
+@pytest.fixture
+def run_jobs(stub_broker: StubBroker) -> Callable[..., None]:
+    """Run what is queued (and the outbox) until idle: run_jobs(), or run_jobs(relay=False, fail_fast=False)."""
+    return lambda **options: brokers.run_until_idle(stub_broker, **options)
+
+
+@pytest.fixture
+def use_broker() -> Iterator[Callable[[RedisServer], Any]]:
+    """Switches this process's broker (outbox relay, enqueues, dashboard) to a Redis; restores it after."""
+    from mutiroes.infra.broker import build_broker, get_broker, install_broker
+
+    previous = get_broker()
+    built: list[Any] = []
+
+    def install(server: RedisServer) -> Any:
+        broker = build_broker(brokers.redis_broker_config(server.url()))
+        built.append(broker)
+        install_broker(broker)
+        return broker
+
+    yield install
+    install_broker(previous)
+    for broker in built:
+        broker.client.close()
+
+
+@pytest.fixture
+def redis_broker(redis_server: RedisServer, use_broker: Callable[[RedisServer], Any]) -> Any:
+    """This process's broker on the test's Redis (what the worker processes consume), restored after."""
+    return use_broker(redis_server)
 
 
 # -- real servers ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 from django.contrib.admin.sites import site
 from django.test import Client
-from dramatiq.middleware import Retries
 
 from mutiroes.events import services as event_services
 from mutiroes.infra.email import EmailRefused
@@ -15,15 +14,6 @@ from mutiroes.jobs import registry
 from mutiroes.notifications.models import EmailDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def fast_retries(stub_broker, monkeypatch):
-    """Backoffs of milliseconds, so the retries of a test run at once."""
-    retries = next(m for m in stub_broker.middleware if isinstance(m, Retries))
-    monkeypatch.setattr(retries, "min_backoff", 10)
-    monkeypatch.setattr(retries, "max_backoff", 20)
-    return stub_broker
 
 
 def _registration(event_factory, user_factory) -> EmailDelivery:

@@ -12,10 +12,8 @@ import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
-from mutiroes.infra.broker import build_broker, get_broker, install_broker
 from mutiroes.jobs import outbox
 from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications.models import EmailDelivery
@@ -32,17 +30,6 @@ BREAKER_FAILURES = 5
 BREAKER_RECOVERY_S = 3
 OUTAGE_S = 15
 NAMESPACE = "dramatiq"
-
-
-@pytest.fixture
-def redis_broker(redis_server):
-    """This process's outbox relay hands the e-mails to the workers' Redis (restored after the test)."""
-    previous = get_broker()
-    broker = build_broker({**settings.DRAMATIQ, "url": redis_server.url()})
-    install_broker(broker)
-    yield broker
-    install_broker(previous)
-    broker.client.close()
 
 
 @pytest.fixture

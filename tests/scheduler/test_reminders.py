@@ -10,7 +10,7 @@ from mutiroes.events.models import Participation
 from mutiroes.notifications import services
 from mutiroes.notifications.models import EmailDelivery
 from mutiroes.scheduler.runner import Runner
-from tests.scheduler.conftest import queued
+from tests.support.brokers import queued
 
 pytestmark = pytest.mark.django_db
 

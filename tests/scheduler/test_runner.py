@@ -15,7 +15,7 @@ from mutiroes.scheduler import schedule
 from mutiroes.scheduler.runner import Runner
 from mutiroes.scheduler.schedule import job_table
 from tests.metrics.support import own_metrics, value
-from tests.scheduler.conftest import queued
+from tests.support.brokers import queued
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 LISBON = ZoneInfo("Europe/Lisbon")

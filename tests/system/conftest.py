@@ -6,16 +6,13 @@ processes, a broker in the test process on the workers' Redis, and a slow SMTP s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 
-from mutiroes.infra.broker import build_broker, get_broker, install_broker
-from tests.servers.redis import RedisServer
-from tests.system.support import SlowSmtpSink, WorkerPool, broker_config
+from tests.system.support import SlowSmtpSink, WorkerPool
 
 
 @pytest.fixture
@@ -27,29 +24,6 @@ def workers(transactional_db: None, tmp_path: Path) -> Iterator[WorkerPool]:
     pool = WorkerPool(tmp_path)
     yield pool
     pool.cleanup()
-
-
-@pytest.fixture
-def use_broker() -> Iterator[Callable[[RedisServer], dramatiq.Broker]]:
-    """Switches this process's broker (outbox relay, enqueues, dashboard) to a Redis; restores it after."""
-    previous = get_broker()
-    built: list[Any] = []
-
-    def install(server: RedisServer) -> dramatiq.Broker:
-        broker = build_broker(broker_config(server.url()))
-        built.append(broker)
-        install_broker(broker)
-        return broker
-
-    yield install
-    install_broker(previous)
-    for broker in built:
-        broker.client.close()
-
-
-@pytest.fixture
-def redis_broker(redis_server: RedisServer, use_broker: Callable[[RedisServer], dramatiq.Broker]) -> dramatiq.Broker:
-    return use_broker(redis_server)
 
 
 @pytest.fixture

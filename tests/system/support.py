@@ -16,6 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.servers.smtp import SmtpSink, _Handler
+from tests.support.brokers import HEARTBEAT_TIMEOUT_MS, MAX_BACKOFF_MS, MIN_BACKOFF_MS
 from tests.support.processes import (
     LOOPBACK,
     WorkerProcess,
@@ -27,9 +28,6 @@ from tests.support.processes import (
 )
 
 WORKER_THREADS = 4
-HEARTBEAT_TIMEOUT_MS = 3000
-MIN_BACKOFF_MS = 200
-MAX_BACKOFF_MS = 1000
 RELAY_INTERVAL_S = 0.5
 # The workers' broker breaker lets a call through again after this long (10 s in production), so a worker that
 # saw Redis go away relays again within a second or so of its return.
@@ -40,19 +38,6 @@ PID_DIR_PREFIX = "mutiroes-worker"
 
 
 # -- configuration ---------------------------------------------------------------------------------
-
-
-def broker_config(redis_url: str) -> dict[str, Any]:
-    """The workers' broker settings, for a broker built in the test process on the same Redis."""
-    from django.conf import settings
-
-    return {
-        **settings.DRAMATIQ,
-        "url": redis_url,
-        "heartbeat_timeout_ms": HEARTBEAT_TIMEOUT_MS,
-        "min_backoff_ms": MIN_BACKOFF_MS,
-        "max_backoff_ms": MAX_BACKOFF_MS,
-    }
 
 
 def worker_env(*, redis_url: str, smtp_port: int, data_dir: Path, metrics_port: int = 0) -> dict[str, str]:

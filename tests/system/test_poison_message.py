@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 
 from mutiroes.jobs import registry as jobs
+from tests.support.brokers import MAX_BACKOFF_MS, MIN_BACKOFF_MS
 from tests.support.polling import seconds_until
-from tests.system.support import MAX_BACKOFF_MS, MIN_BACKOFF_MS, NAMESPACE, dead_letters, messages_in_redis
+from tests.system.support import NAMESPACE, dead_letters, messages_in_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

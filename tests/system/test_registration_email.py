@@ -6,8 +6,9 @@ import pytest
 
 from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications.models import EmailDelivery
+from tests.support.brokers import MAX_BACKOFF_MS
 from tests.support.polling import wait_for
-from tests.system.support import MAX_BACKOFF_MS, RELAY_INTERVAL_S, dead_letters
+from tests.system.support import RELAY_INTERVAL_S, dead_letters
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 

@@ -22,9 +22,10 @@ from mutiroes.infra.broker import build_broker, get_broker, install_broker
 from mutiroes.jobs.models import OutboxMessage
 from mutiroes.notifications.models import EmailDelivery
 from tests.servers.redis import RedisSentinel, RedisServer
+from tests.support.brokers import redis_broker_config
 from tests.support.polling import seconds_until, wait_for
-from tests.support.processes import LOOPBACK
-from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, WorkerProcess, broker_config, deliveries, duplicates
+from tests.support.processes import LOOPBACK, WorkerProcess
+from tests.system.support import NAMESPACE, RELAY_INTERVAL_S, deliveries, duplicates
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +87,7 @@ def sentinel_redis(redis_factory: Any, settings: Any) -> Iterator[SentinelSetup]
     settings.REDIS_SENTINELS = [s.address for s in sentinels]
     settings.REDIS_SENTINEL_MASTER = MASTER_NAME
     previous = get_broker()
-    broker = build_broker(broker_config(master.url()))
+    broker = build_broker(redis_broker_config(master.url()))
     install_broker(broker)
     yield setup
     install_broker(previous)
