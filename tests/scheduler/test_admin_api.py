@@ -141,6 +141,31 @@ def test_asking_again_for_a_failed_month_tries_it_again(api_client, staff, stub_
     assert failed.message_id and failed.message_id != "m1"
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("recorded", ["by the runner", "without arguments"])
+def test_a_month_recorded_missed_is_generated_when_asked_for(
+    api_client, staff, stub_broker, drain, frozen_clock, recorded
+):
+    if recorded == "by the runner":
+        # No scheduler ran on 1 November: back on the 29th, the runner records October's report missed.
+        Runner().catch_up(now=datetime(2026, 11, 29, 14, 0, tzinfo=SAO_PAULO))
+        missed = JobRun.objects.get(job="generate_monthly_impact_report", period="2026-10")
+        assert (missed.state, missed.kwargs) == ("missed", {"year": 2026, "month": 10})
+    else:  # as runs recorded missed before the runner kept their arguments
+        missed = JobRun.objects.create(
+            job="generate_monthly_impact_report", period="2026-10", state="missed", scheduled_for=frozen_clock.now,
+            created_at=frozen_clock.now, kwargs={},
+        )  # fmt: skip
+
+    accepted = api_client.post(MONTHLY, json={"year": 2026, "month": 10}, user=staff)
+    assert accepted.status_code == 202 and accepted.json()["job_id"] == missed.pk
+    drain()  # the worker, on the stub broker
+
+    done = api_client.get(run_path(missed.pk), user=staff).json()
+    assert (done["state"], done["error"]) == ("done", "")
+    assert api_client.get("/api/v1/impact/monthly", params={"year": 2026, "month": 10}).status_code == 200
+
+
 @pytest.mark.django_db
 def test_the_current_month_does_not_take_the_key_of_the_final_scheduled_run(
     api_client, staff, stub_broker, frozen_clock

@@ -57,12 +57,19 @@ def run_get(*, run_id: int) -> JobRun:
     return run
 
 
-def run_requeue(*, run_id: int, trigger: str, requested_by: str = "") -> bool:
-    """Put a failed or missed run back to queued (an admin asked for it again); False if it is not in such a state."""
+def run_requeue(*, run_id: int, trigger: str, kwargs: dict[str, Any], requested_by: str = "") -> bool:
+    """Put a failed or missed run back to queued (an admin asked for it again) with the arguments asked for now
+    (a run recorded missed had none); False if it is not in such a state."""
     return bool(
         JobRun.objects.filter(pk=run_id, state__in=[State.FAILED, State.MISSED]).update(
-            state=State.QUEUED, trigger=trigger, requested_by=requested_by, error="", finished_at=None, message_id=""
-        )
+            state=State.QUEUED,
+            trigger=trigger,
+            requested_by=requested_by,
+            error="",
+            finished_at=None,
+            message_id="",
+            kwargs=kwargs,
+        )  # fmt: skip
     )
 
 

@@ -39,7 +39,10 @@ def _claim_or_existing(*, job: Job, period: str, kwargs: dict, now: datetime, re
         if existing is None:  # deleted between the two statements: vanishingly rare, not worth a loop
             raise NotFound("job_run", job=job.name, period=period)
         # An existing run is the answer, unless it failed or was missed: then asking again means "try again".
-        if not ledger.run_requeue(run_id=existing.pk, trigger=JobRun.Trigger.MANUAL, requested_by=requested_by):
+        requeued = ledger.run_requeue(
+            run_id=existing.pk, trigger=JobRun.Trigger.MANUAL, kwargs=kwargs, requested_by=requested_by
+        )
+        if not requeued:
             return existing
         run = ledger.run_get(run_id=existing.pk)
     logger.info("%s %s requested by %s as run %s", job.name, period, requested_by or "-", run.pk)

@@ -126,9 +126,10 @@ class Runner:
 
     def _missed(self, job: Job, *, fire_time: datetime, now: datetime) -> JobRun | None:
         late = now - fire_time
+        # The arguments it would have run with are recorded, so that asking for it again runs the same period.
         run = ledger.run_claim(
             job=job.name, period=job.period(fire_time), trigger=Trigger.SCHEDULE, scheduled_for=fire_time,
-            state=JobRun.State.MISSED, now=now,
+            kwargs=job.messages(fire_time, now)[0] if job.tracked else {}, state=JobRun.State.MISSED, now=now,
         )  # fmt: skip
         if run is not None:
             metrics.SCHEDULER_MISSED.labels(job.name).inc()
