@@ -51,4 +51,25 @@ test("the organiser files the report after the start, and the impact dashboard s
   await expect(recycling).toContainText("Waste Reduction Model (WARM)");
   await expect(page.getByRole("article", { name: "Árvore plantada" })).toContainText("urban tree seedlings");
   await visit(page, "impacto");
+
+  // The figures by city of another month are one choice away (here the month before, with no report filed).
+  const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const earlier = await request.post("/api/v1/admin/reports/monthly", {
+    headers: { Authorization: `Bearer ${await token(request, "admin")}` },
+    data: { year: previous.getUTCFullYear(), month: previous.getUTCMonth() + 1 },
+  });
+  expect(earlier.status()).toBe(202);
+  const months = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"];
+  const earlierLabel = `${months[previous.getUTCMonth()]}/${String(previous.getUTCFullYear()).slice(2)}`;
+  await expect
+    .poll(async () => {
+      await page.goto("/impacto");
+      return page.getByRole("option", { name: earlierLabel }).count();
+    }, { timeout: 30_000 })
+    .toBeGreaterThan(0);
+  await page.getByLabel("Mês", { exact: true }).selectOption({ label: earlierLabel });
+  await page.getByRole("button", { name: "Ver cidades" }).click();
+  await expect(page).toHaveURL(/[?&]mes=\d{4}-\d{2}/);
+  await expect(page.getByText(`Nenhuma cidade com relatório público em ${earlierLabel}.`)).toBeVisible();
+  await expect(page.getByRole("link", { name: `Dados abertos de ${earlierLabel} (CSV)` })).toBeVisible();
 });

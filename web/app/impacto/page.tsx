@@ -30,7 +30,10 @@ function topCities(report: Schemas["MonthlyReportOut"], count: number) {
     .map((c) => ({ label: `${c.city}/${c.state}`, value: Number(c.trash_kg) }));
 }
 
-export default async function ImpactPage() {
+const period = (r: { year: number; month: number }) => `${r.year}-${String(r.month).padStart(2, "0")}`;
+
+export default async function ImpactPage({ searchParams }: { searchParams: Promise<Record<string, string | string[]>> }) {
+  const { mes } = await searchParams;
   const api = serverApi();
   const months = lastMonths(12);
   const [summary, methodology, reports] = await Promise.all([
@@ -45,7 +48,8 @@ export default async function ImpactPage() {
     ),
   ]);
   const generated = reports.filter((r): r is Schemas["MonthlyReportOut"] => r !== null);
-  const latest = generated.at(-1);
+  // The month shown by city: the one asked for (?mes=2026-11) if it has a report, otherwise the latest.
+  const latest = generated.find((r) => period(r) === mes) ?? generated.at(-1);
   const label = (r: { year: number; month: number }) => `${MONTHS[r.month - 1]}/${String(r.year).slice(2)}`;
   const perMonth = (value: (r: Schemas["MonthlyReportOut"]) => number) =>
     generated.map((r) => ({ label: label(r), value: value(r) }));
@@ -70,7 +74,22 @@ export default async function ImpactPage() {
         )}
         {latest ? (
           <>
-            <h3>Por cidade</h3>
+            <h3 id="por-cidade">Por cidade</h3>
+            {generated.length > 1 ? (
+              <form method="get" action="/impacto#por-cidade" className="actions" aria-label="Mês por cidade">
+                <label htmlFor="mes">Mês</label>
+                <select id="mes" name="mes" defaultValue={period(latest)}>
+                  {generated.map((r) => (
+                    <option key={period(r)} value={period(r)}>
+                      {label(r)}
+                    </option>
+                  ))}
+                </select>
+                <button className="button secondary" type="submit">
+                  Ver cidades
+                </button>
+              </form>
+            ) : null}
             {latest.by_city.length === 0 ? (
               <p className="muted">Nenhuma cidade com relatório público em {label(latest)}.</p>
             ) : (
