@@ -104,7 +104,8 @@ def test_an_api_process_registers_with_an_http_check_on_liveness(fake_consul, re
     assert (body["name"], body["id"], body["address"], body["port"]) == ("mutiroes-api", "backend-1", LOOPBACK, 8001)
     assert body["meta"]["role"] == "api" and body["meta"]["version"] == "9.9"
     [check] = body["checks"]
-    assert check["http"] == f"http://{LOOPBACK}:8001/liveness"  # liveness touches no dependency (scenario 15)
+    # /liveness touches no dependency (docs/reliability.md, scenario 15)
+    assert check["http"] == f"http://{LOOPBACK}:8001/liveness"
     assert check["interval"] == "5s" and check["timeout"] == "0.5s"
     assert check["DeregisterCriticalServiceAfter"] == "90s"
     assert check["CheckID"] == "service:backend-1"

@@ -1,4 +1,4 @@
-"""The admin job endpoints (API.md, Admin rows): staff only, and the November 2026 report end to end."""
+"""The admin job endpoints (docs/api.md): staff only, and the November 2026 report end to end."""
 
 from datetime import datetime
 from decimal import Decimal

@@ -1,5 +1,6 @@
-"""The runner's decisions with the clock passed in: one run per period whoever fires (scenario 8), catch-up within
-the grace time and missed beyond it (scenario 9), Redis down at the fire time (scenario 10), worker-side states."""
+"""The runner's decisions with the clock passed in (docs/reliability.md): one run per period whoever fires
+(scenario 8), catch-up within the grace time and missed beyond it (scenario 9), Redis down at the fire time
+(scenario 10), worker-side states."""
 
 import logging
 import threading

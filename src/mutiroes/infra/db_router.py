@@ -1,4 +1,4 @@
-"""Optional read routing to the PostgreSQL streaming replica, with read-your-writes (scenario 14).
+"""Optional read routing to the PostgreSQL streaming replica, with read-your-writes (docs/reliability.md, scenario 14).
 
 Why: the replica takes read load off the primary, but it replays the primary's WAL with some lag, so a
 client that has just written and reads back at once could get a 404 or stale data from it. Reads go to
