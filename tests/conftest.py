@@ -52,6 +52,20 @@ def participation_factory() -> type[factories.ParticipationFactory]:
 
 
 @pytest.fixture
+def event(event_factory: Any) -> Event:
+    """An event (published, in a week); modules that need another kind define their own `event`."""
+    return event_factory()
+
+
+@pytest.fixture
+def participant(event: Event, user_factory: Any, participation_factory: Any) -> User:
+    """A confirmed participant of the test's `event`."""
+    user = user_factory()
+    participation_factory(event=event, user=user)
+    return user
+
+
+@pytest.fixture
 def past_event(db: None, event_factory: Any) -> Callable[..., Event]:
     """A published event that ended yesterday (``hours`` long, 3 by default), unless told otherwise."""
 

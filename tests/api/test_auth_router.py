@@ -365,26 +365,33 @@ def test_concurrent_refreshes_with_one_token_mint_one_pair(user_factory):
     assert statuses.count(401) == 15
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_registrations_of_one_email_create_one_account():
+def _register_at_once(bodies: list[dict]) -> list[int]:
+    """POST /auth/register with each body, eight at a time from threads (each with its own connection)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
     from django.test import Client
 
-    assert connection.vendor == "postgresql"
-    spellings = ["rita@example.org", "Rita@example.org", "RITA@EXAMPLE.ORG", "rita@Example.Org"]
-
-    def register(i):
+    def register(body):
         try:
-            body = {"username": f"rita{i}", "email": spellings[i % 4], "password": PASSWORD}
-            response = Client().post(f"{AUTH}/register", json.dumps(body), content_type="application/json")
-            return response.status_code
+            return Client().post(f"{AUTH}/register", json.dumps(body), content_type="application/json").status_code
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(register, range(12)))
+        return list(pool.map(register, bodies))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_email_create_one_account():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    spellings = ["rita@example.org", "Rita@example.org", "RITA@EXAMPLE.ORG", "rita@Example.Org"]
+
+    statuses = _register_at_once(
+        [{"username": f"rita{i}", "email": spellings[i % 4], "password": PASSWORD} for i in range(12)]
+    )
 
     assert statuses.count(201) == 1, statuses
     assert statuses.count(409) == 11, statuses
@@ -393,23 +400,11 @@ def test_concurrent_registrations_of_one_email_create_one_account():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_of_one_username_in_any_case_create_one_account():
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-    from django.test import Client
-
     spellings = ["maria", "Maria", "MARIA", "mAria"]
 
-    def register(i):
-        try:
-            body = {"username": spellings[i % 4], "email": f"maria{i}@example.org", "password": PASSWORD}
-            response = Client().post(f"{AUTH}/register", json.dumps(body), content_type="application/json")
-            return response.status_code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(register, range(12)))
+    statuses = _register_at_once(
+        [{"username": spellings[i % 4], "email": f"maria{i}@example.org", "password": PASSWORD} for i in range(12)]
+    )
 
     assert statuses.count(201) == 1, statuses
     assert statuses.count(409) == 11, statuses

@@ -11,27 +11,10 @@ from mutiroes.events.models import Comment, EventPhoto, Pledge, Resource
 from tests.events.photo_samples import image_bytes, metadata_of, phone_jpeg, upload
 from tests.support.api import assert_error, openapi_document
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]  # uploads go to a temp dir
 
 EVENTS = "/api/v1/events"
 GLOVES = {"name": "Luvas", "resource_type": "material", "quantity_needed": 10, "unit": "pares"}
-
-
-@pytest.fixture(autouse=True)
-def _uploads(media_root):
-    return media_root
-
-
-@pytest.fixture
-def event(event_factory):
-    return event_factory()
-
-
-@pytest.fixture
-def participant(event, user_factory, participation_factory):
-    user = user_factory()
-    participation_factory(event=event, user=user)
-    return user
 
 
 @pytest.fixture

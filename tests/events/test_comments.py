@@ -10,11 +10,6 @@ from mutiroes.events.services_community import comment_create, comment_delete
 pytestmark = [pytest.mark.domain, pytest.mark.django_db]
 
 
-@pytest.fixture
-def event(event_factory):
-    return event_factory()
-
-
 def _say(event, user, content="Vou levar luvas!", parent=None):
     return comment_create(event_id=event.id, user=user, content=content, parent_id=parent.pk if parent else None)
 

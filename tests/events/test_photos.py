@@ -11,24 +11,7 @@ from mutiroes.events.models import EventPhoto
 from mutiroes.events.services_community import photo_delete, photo_upload
 from tests.events.photo_samples import image_bytes, metadata_of, phone_jpeg, png_claiming, upload
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _uploads(media_root):
-    return media_root
-
-
-@pytest.fixture
-def event(event_factory):
-    return event_factory()
-
-
-@pytest.fixture
-def participant(event, user_factory, participation_factory):
-    user = user_factory()
-    participation_factory(event=event, user=user)
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]  # uploads go to a temp dir
 
 
 def _post(event, user, content=None, name="photo.jpg", **fields):

@@ -25,11 +25,6 @@ GLOVES = {"name": "Luvas", "resource_type": "material", "quantity_needed": Decim
 
 
 @pytest.fixture
-def event(event_factory):
-    return event_factory()
-
-
-@pytest.fixture
 def resource(event):
     return resource_create(event_id=event.id, user=event.organizer, data=GLOVES)
 
