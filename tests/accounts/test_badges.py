@@ -1,6 +1,5 @@
 """Badges: the seeded pt-BR catalogue, set-based idempotent awarding, and the read-only API."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +10,7 @@ from mutiroes.certificates import badges
 from mutiroes.core import clock
 from mutiroes.events import selectors as event_selectors
 from mutiroes.impact.models import EventReport
+from tests.support.concurrency import at_once
 
 
 def _attend(past_event, attend, user, n: int = 1) -> None:
@@ -167,21 +167,7 @@ def test_concurrent_awards_hand_out_each_badge_once(user_factory, past_event, at
     )  # fmt: skip
     user = user_factory()
     _attend(past_event, attend, user)
-    results: list[list[str]] = []
-    barrier = threading.Barrier(6)
-
-    def award() -> None:
-        try:
-            barrier.wait()
-            results.append(sorted(_slugs(badges.badges_award(user_id=user.pk))))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=award) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: sorted(_slugs(badges.badges_award(user_id=user.pk))), 6)
     assert len(results) == 6
     handed_out = [slug for slugs in results for slug in slugs]
     assert handed_out.count("teste-concorrencia") == 1

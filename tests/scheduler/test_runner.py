@@ -3,7 +3,6 @@
 (scenario 10), worker-side states."""
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from mutiroes.scheduler.runner import Runner
 from mutiroes.scheduler.schedule import job_table
 from tests.metrics.support import own_metrics, value
 from tests.support.brokers import queued
+from tests.support.concurrency import at_once
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -92,25 +92,12 @@ def test_a_second_fire_of_the_same_period_is_a_no_op_whoever_fires_it(stub_broke
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent writers need PostgreSQL")
 def test_two_schedulers_firing_at_the_same_instant_make_one_run(stub_broker):
     """Scenario 8, in-process: both pass their leader check (split brain), the UNIQUE key keeps one run."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
     now = at(2026, 12, 1, 3, 0, 0)
-    barrier = threading.Barrier(8)
-    results: list[JobRun | None] = []
-
-    def fire() -> None:
-        try:
-            barrier.wait()
-            results.append(runner().tick(MONTHLY, now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=fire) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: runner().tick(MONTHLY, now=now), 8)
 
     assert len([run for run in results if run is not None]) == 1
     assert list(JobRun.objects.values_list("job", "period")) == [(MONTHLY, "2026-11")]

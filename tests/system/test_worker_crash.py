@@ -49,16 +49,22 @@ def _held_by(client, worker_ids: set[str]) -> dict[str, int]:
     return {key: n for key, n in ack_sets(client).items() if _worker_of(key) in worker_ids}
 
 
+def _busy_worker(event, participants: int, prefix: str, redis_server, smtp, workers):
+    """`participants` confirmed in `event`, a worker on the slow SMTP sink, an e-mail each through the outbox."""
+    smtp.delay_s = SMTP_DELAY_S
+    user_ids = make_participants(event, participants, prefix=prefix)
+    worker = workers.start(redis_url=redis_server.url(), smtp_port=smtp.port)
+    _enqueue_via_outbox(event.pk, user_ids)
+    return event, user_ids, worker
+
+
 def test_sigkill_mid_run_redelivers_every_message_and_sends_each_email_once(
     event_factory, redis_server, redis_broker, slow_smtp_server, workers, figures
 ):
-    slow_smtp_server.delay_s = SMTP_DELAY_S
     client = redis_server.client()
-    event = event_factory(max_participants=500)
-    user_ids = make_participants(event, 200, prefix="kill")
-    first = workers.start(redis_url=redis_server.url(), smtp_port=slow_smtp_server.port)
-
-    _enqueue_via_outbox(event.pk, user_ids)
+    event, user_ids, first = _busy_worker(
+        event_factory(max_participants=500), 200, "kill", redis_server, slow_smtp_server, workers
+    )
     # 20 update e-mails due in 8 s: the worker fetches them into its delay-queue prefetch and dies holding them.
     etas = {}
     for user_id in user_ids[:20]:
@@ -124,12 +130,10 @@ def test_sigkill_mid_run_redelivers_every_message_and_sends_each_email_once(
 def test_sigterm_during_work_requeues_prefetched_messages_and_loses_nothing(
     event_factory, redis_server, redis_broker, slow_smtp_server, workers, figures
 ):
-    slow_smtp_server.delay_s = SMTP_DELAY_S
     client = redis_server.client()
-    event = event_factory(max_participants=100)
-    user_ids = make_participants(event, 60, prefix="term")
-    first = workers.start(redis_url=redis_server.url(), smtp_port=slow_smtp_server.port)
-    _enqueue_via_outbox(event.pk, user_ids)
+    event, user_ids, first = _busy_worker(
+        event_factory(max_participants=100), 60, "term", redis_server, slow_smtp_server, workers
+    )
     wait_for(lambda: len(slow_smtp_server.messages) >= 8, timeout_s=60, what="the worker busy")
 
     old_ids = _worker_ids(client)
