@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,21 @@ class Gateway(Supervised):
             with contextlib.suppress(AssertionError):
                 self.wait(timeout_s=10)
         self.kill()
+
+
+@contextlib.contextmanager
+def standalone_gateway(*, backends: list[str], name: str) -> Iterator[Gateway]:
+    """nginx alone in a run directory of its own (empty static and media, no dashboard), removed afterwards."""
+    base_dir = new_run_dir()
+    (base_dir / "static").mkdir()
+    (base_dir / "media").mkdir()
+    gateway = Gateway(base_dir=base_dir, backends=backends, dashboard=f"{LOOPBACK}:{free_port()}",
+                      static_root=base_dir / "static", media_root=base_dir / "media", name=name)  # fmt: skip
+    try:
+        yield gateway.start()
+    finally:
+        gateway.stop()
+        remove_run_dir(base_dir)
 
 
 def reap_stale_runs() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gateway.support import Gateway, new_run_dir, remove_run_dir, request
+from tests.gateway.support import request, standalone_gateway
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.system
@@ -14,17 +14,8 @@ pytestmark = pytest.mark.system
 @pytest.fixture
 def lone_gateway():
     """nginx whose replicas and dashboard are ports where nothing listens."""
-    base_dir = new_run_dir()
-    (base_dir / "static").mkdir()
-    (base_dir / "media").mkdir()
-    gateway = Gateway(base_dir=base_dir, backends=[f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"],
-                      dashboard=f"127.0.0.1:{free_port()}", static_root=base_dir / "static",
-                      media_root=base_dir / "media", name="lone")  # fmt: skip
-    try:
-        yield gateway.start()
-    finally:
-        gateway.stop()
-        remove_run_dir(base_dir)
+    with standalone_gateway(backends=[f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"], name="lone") as gateway:
+        yield gateway
 
 
 def test_gateway_health_is_answered_by_nginx_with_nothing_behind_it(lone_gateway):

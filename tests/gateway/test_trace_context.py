@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.gateway.support import Gateway, new_run_dir, remove_run_dir, request
-from tests.support.processes import LOOPBACK, free_port
+from tests.gateway.support import request, standalone_gateway
+from tests.support.processes import LOOPBACK
 
 pytestmark = pytest.mark.system
 CLIENT_PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -35,18 +35,11 @@ class _Echo(BaseHTTPRequestHandler):
 def echo_gateway():
     echo = ThreadingHTTPServer((LOOPBACK, 0), _Echo)
     threading.Thread(target=echo.serve_forever, daemon=True).start()
-    base_dir = new_run_dir()
-    (base_dir / "static").mkdir()
-    (base_dir / "media").mkdir()
-    gateway = Gateway(base_dir=base_dir, backends=[f"{LOOPBACK}:{echo.server_address[1]}"],
-                      dashboard=f"{LOOPBACK}:{free_port()}", static_root=base_dir / "static",
-                      media_root=base_dir / "media", name="trace")  # fmt: skip
     try:
-        yield gateway.start()
+        with standalone_gateway(backends=[f"{LOOPBACK}:{echo.server_address[1]}"], name="trace") as gateway:
+            yield gateway
     finally:
-        gateway.stop()
         echo.shutdown()
-        remove_run_dir(base_dir)
 
 
 def test_a_valid_traceparent_reaches_the_api_unchanged(echo_gateway):
