@@ -405,3 +405,14 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.cleanup()
+
+
+# `make test-fast` does not even collect these folders (Makefile, FAST_IGNORE): every test in them must be one it
+# would deselect anyway.
+_SYSTEM_ONLY = ("tests/system/", "tests/gateway/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [i.nodeid for i in items if i.nodeid.startswith(_SYSTEM_ONLY) and i.get_closest_marker("system") is None]
+    if unmarked:
+        raise pytest.UsageError(f"tests under {', '.join(_SYSTEM_ONLY)} must be marked system: {unmarked}")
