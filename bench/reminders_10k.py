@@ -83,7 +83,8 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
     from django.db import transaction
     from tests.factories import EventFactory, make_participants
     from tests.servers.smtp import SmtpSink
-    from tests.system.support import WorkerPool, broker_config, deliveries, messages_in_redis
+    from tests.support.brokers import redis_broker_config
+    from tests.system.support import WorkerPool, deliveries, messages_in_redis
 
     from mutiroes.core import clock
     from mutiroes.infra.broker import build_broker, install_broker
@@ -93,7 +94,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack, data_dir: Path, 
     from mutiroes.notifications.models import EmailDelivery, ReminderRun
 
     call_command("migrate", interactive=False, verbosity=0)
-    install_broker(build_broker(broker_config(redis_url)))
+    install_broker(build_broker(redis_broker_config(redis_url)))
     sink = SmtpSink().start()
     stack.callback(sink.stop)
     client = redis.Redis.from_url(redis_url)
