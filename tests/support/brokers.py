@@ -11,6 +11,10 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+# Imported with this module (tests/conftest.py imports it before any test module): the process broker is then
+# installed, with every actor on it, before a test module declares actors of its own with @dramatiq.actor.
+import mutiroes.jobs.actors  # noqa: F401
+
 # The Redis brokers' timings in the system tests (production: 60 s heartbeat, backoffs of 5 s to 5 min): a killed
 # worker's messages come back within seconds, and retries happen within a test.
 HEARTBEAT_TIMEOUT_MS = 3000
@@ -22,7 +26,6 @@ def process_stub_broker() -> StubBroker:
     """This process's broker (BROKER_URL=stub://), with the middleware a worker process adds that its tests read:
     the outbox completion mark (rows done) and the run ledger (scheduler runs' states). Both act only on messages
     that carry their option, so one broker serves the notification and the scheduler tests alike."""
-    import mutiroes.jobs.actors  # noqa: F401 - declares every actor on the process broker
     from mutiroes.infra.broker import get_broker
     from mutiroes.jobs.middleware.ledger import install_run_ledger
     from mutiroes.jobs.middleware.relay import install_outbox_completion
