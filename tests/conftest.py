@@ -6,15 +6,12 @@ Which database the session uses is decided earlier, in tests/plugins/servers.py.
 from __future__ import annotations
 
 import contextlib
-import json as jsonlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.core.serializers.json import DjangoJSONEncoder
-from django.test import Client
 from dramatiq.brokers.stub import StubBroker
 
 from mutiroes.accounts.models import User
@@ -26,6 +23,7 @@ from tests.servers.postgres import PostgresCluster
 from tests.servers.redis import RedisSentinel, RedisServer, start_sentinels
 from tests.servers.smtp import SmtpSink
 from tests.support import brokers, seeds
+from tests.support.api import ApiClient
 from tests.support.clocks import FrozenClock
 
 # -- domain data -------------------------------------------------------------------------------------
@@ -187,72 +185,6 @@ def _empty_caches() -> Iterator[None]:
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
-
-
-class ApiClient:
-    """django.test.Client speaking JSON; `user=` sends `Authorization: Bearer <access token>` for that user.
-
-    response = api_client.post("/api/v1/events", json={...}, user=organizer)
-    response = api_client.get("/api/v1/events", params={"city": "Recife"})
-    response = api_client.post(path, data={"photo": file}, user=u)               # multipart
-    response = api_client.post(path, data=b"\\xff", content_type="application/json")  # raw bytes
-    """
-
-    def __init__(self, client: Client | None = None) -> None:
-        self.client = client or Client()
-        self._tokens: dict[int, str] = {}
-
-    def token_for(self, user: Any) -> str:
-        from ninja_jwt.tokens import RefreshToken
-
-        if user.pk not in self._tokens:
-            self._tokens[user.pk] = str(RefreshToken.for_user(user).access_token)
-        return self._tokens[user.pk]
-
-    def auth_headers(self, user: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token_for(user)}"}
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        data: Any = None,
-        content_type: str | None = None,
-        params: dict[str, Any] | None = None,
-        user: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        all_headers = {**(self.auth_headers(user) if user is not None else {}), **(headers or {})}
-        call = getattr(self.client, method.lower())
-        if method.upper() in {"GET", "HEAD"}:
-            return call(path, data=params, headers=all_headers)
-        if params:
-            from urllib.parse import urlencode
-
-            path = f"{path}{'&' if '?' in path else '?'}{urlencode(params, doseq=True)}"
-        if data is not None:
-            if content_type is None:  # Django's default: multipart, for uploads and forms
-                return call(path, data=data, headers=all_headers)
-            return call(path, data=data, content_type=content_type, headers=all_headers)
-        body = "" if json is None else jsonlib.dumps(json, cls=DjangoJSONEncoder)
-        return call(path, data=body, content_type=content_type or "application/json", headers=all_headers)
-
-    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        return self.request("GET", path, params=params, **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("POST", path, json=json, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("PATCH", path, json=json, **kwargs)
-
-    def delete(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.request("DELETE", path, json=json, **kwargs)
 
 
 @pytest.fixture

@@ -17,12 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.support import ALLOWED_ORIGIN, AddressPool, Backend, Gateway, new_run_dir, remove_run_dir
+from tests.gateway.support import (
+    ALLOWED_ORIGIN,
+    OPERATOR_TOKEN,
+    AddressPool,
+    Backend,
+    Gateway,
+    new_run_dir,
+    remove_run_dir,
+)
 from tests.servers.redis import RedisServer
 from tests.support.processes import child_env, database_url, free_port, tail
 
 REPLICAS = 3
-OPERATOR_TOKEN = "operador-do-gateway-" + "x" * 32  # the replicas' HEALTH_TOKEN
 # Variables of the test process the replicas must not inherit (each is set below, or must stay unset).
 
 

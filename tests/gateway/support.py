@@ -38,6 +38,7 @@ from tests.support.processes import (
 
 PREFIX = "mutiroes-gateway"
 ALLOWED_ORIGIN = "https://app.mutiroes.test"
+OPERATOR_TOKEN = "operador-do-gateway-" + "x" * 32  # the replicas' HEALTH_TOKEN
 
 
 # -- HTTP ------------------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from ninja_jwt.tokens import RefreshToken
 
-from tests.gateway.conftest import OPERATOR_TOKEN
-from tests.gateway.support import request
+from tests.gateway.support import OPERATOR_TOKEN, request
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 DETAIL = {"instance", "version", "checks", "breakers", "workers", "fallbacks"}

@@ -19,10 +19,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from mutiroes.infra import db_router
 from mutiroes.infra.db_router import REPLICA_ALIAS
-from tests.conftest import ApiClient
 from tests.plugins.servers import _Session
 from tests.servers.postgres import PostgresCluster, start_replica_of
-from tests.support.api import event_payload
+from tests.support.api import ApiClient, event_payload
 from tests.support.polling import seconds_until, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
