@@ -85,6 +85,16 @@ def test_create_published_in_the_past_is_refused(api_client, user_factory):
     assert not Event.objects.exists()
 
 
+def test_any_rfc_3339_offset_is_taken_as_its_instant(api_client, user_factory):
+    """-19:34 is a valid RFC 3339 offset that PostgreSQL cannot store as given (it was a 422)."""
+    payload = event_payload(start_date="2030-01-01T10:00:00-19:34", end_date="2030-01-02T11:00:00-03:00")
+    response = api_client.post(EVENTS, payload, user=user_factory())
+    assert response.status_code == 201, response.content
+    row = Event.objects.get(pk=response.json()["id"])
+    assert row.start_date.isoformat() == "2030-01-02T05:34:00+00:00"
+    assert row.end_date.isoformat() == "2030-01-02T14:00:00+00:00"
+
+
 def test_naive_datetimes_are_refused(api_client, user_factory):
     payload = event_payload(start_date="2030-01-01T10:00:00", end_date="2030-01-01T12:00:00")
     assert_error(api_client.post(EVENTS, payload, user=user_factory()), 422)

@@ -1,7 +1,7 @@
 """Shared schema pieces: the error body, bounded NUL-free strings, sane date-times, ids, decimals and URLs."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, get_args
@@ -171,7 +171,14 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-DateTimeIn = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible_year)]
+def _in_utc(value: datetime) -> datetime:
+    # Any offset RFC 3339 allows (up to ±23:59) names an instant; PostgreSQL refuses offsets beyond ±15:59.
+    return value.astimezone(UTC)
+
+
+DateTimeIn = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible_year), AfterValidator(_in_utc)
+]
 
 
 def DateIn(earliest: date, latest: date | None = None) -> Any:  # noqa: N802 - used like a type
