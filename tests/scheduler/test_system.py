@@ -7,7 +7,6 @@ The cleanup job is sped up to every 2 s (SCHEDULER_CRON_OVERRIDES: each fire tim
 
 import contextlib
 import json
-import logging
 import signal
 import time
 from collections import Counter
@@ -29,7 +28,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the leader lock is PostgreSQL's"),
 ]
-logger = logging.getLogger(__name__)
 TTL_S = 3.0
 JOB = "cleanup_expired_events"
 NAMESPACE = "dramatiq"
@@ -98,7 +96,7 @@ def ledger_matches_broker(redis_server) -> bool:
 
 
 def test_one_leader_and_a_paused_or_killed_leader_is_replaced_without_duplicates(
-    schedulers, redis_server, record_property
+    schedulers, redis_server, record_property, figures
 ):
     first, second = schedulers("a"), schedulers("b")
     by_pid = {first.pid: first, second.pid: second}
@@ -132,15 +130,14 @@ def test_one_leader_and_a_paused_or_killed_leader_is_replaced_without_duplicates
     # At most the run the killed leader was enqueueing lacks its message id (the re-drive sends it after 60 s).
     unsent = [(r.period, r.state) for r in rows[:-1] if r.state != "queued" or not r.message_id]
     assert len(unsent) <= 1, unsent
+    # How fast the takeover was is a figure, not an assertion (shared, loaded machines): the waits above bound it
+    # at 4 TTLs; the expected values are TTL + a renew interval after SIGSTOP and a renew interval after SIGKILL.
     record_property("pause_takeover_s", round(pause_takeover_s, 2))
     record_property("kill_takeover_s", round(kill_takeover_s, 2))
-    logger.warning(
-        "scheduler takeover with TTL %.1fs: after SIGSTOP %.2fs, after SIGKILL %.2fs (%s runs, no duplicates)",
-        TTL_S, pause_takeover_s, kill_takeover_s, len(rows),
-    )  # fmt: skip
-    print(f"\nTAKEOVER ttl={TTL_S}s sigstop={pause_takeover_s:.2f}s sigkill={kill_takeover_s:.2f}s runs={len(rows)}")
-    assert pause_takeover_s <= TTL_S + TTL_S / 3 + 1.5
-    assert kill_takeover_s <= TTL_S / 3 + 1.5
+    figures(
+        f"scheduler takeover with TTL {TTL_S:.1f} s: after SIGSTOP {pause_takeover_s:.2f} s, after SIGKILL "
+        f"{kill_takeover_s:.2f} s ({len(rows)} runs, no duplicates)"
+    )
 
 
 def test_metrics_show_one_leader_the_ledger_and_a_takeover(schedulers):
