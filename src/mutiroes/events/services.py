@@ -126,9 +126,7 @@ def event_update(*, event_id: int, user: User, data: dict[str, Any]) -> tuple[Ev
     event.save()
     _lists_changed()
     if "max_participants" in changes or "requires_approval" in changes:
-        promoted = _promote_waitlisted(event)
-        _recount(event)
-        notify.promoted(promoted)
+        _places_changed(event)
     notifiable = NOTIFIABLE_FIELDS & set(changes)
     if notifiable and event.status == Event.Status.PUBLISHED:
         notify.changed(event)
@@ -258,6 +256,14 @@ def _promote_waitlisted(event: Event) -> list[Participation]:
     return promoted
 
 
+def _places_changed(event: Event) -> list[Participation]:
+    """After places were freed or the rules changed: promote, recount and tell the promoted. Caller holds the lock."""
+    promoted = _promote_waitlisted(event)
+    _recount(event)
+    notify.promoted(promoted)
+    return promoted
+
+
 @transaction.atomic
 def participation_leave(*, event_id: int, user: User) -> tuple[Participation, list[Participation]]:
     """Leave; returns the participation and whoever was promoted into the freed place."""
@@ -272,9 +278,7 @@ def participation_leave(*, event_id: int, user: User) -> tuple[Participation, li
         raise InvalidState(f"the event is {event.status}", code="event_closed")
     participation.status = Participation.Status.CANCELLED
     participation.save(update_fields=["status", "updated_at"])
-    promoted = _promote_waitlisted(event)
-    _recount(event)
-    notify.promoted(promoted)
+    promoted = _places_changed(event)
     _lists_changed()
     return participation, promoted
 
@@ -307,9 +311,7 @@ def participation_set_status(
         Participation.Status.WAITLISTED,
     ):
         notify.registered(participation)
-    promoted = _promote_waitlisted(event)
-    _recount(event)
-    notify.promoted(promoted)
+    promoted = _places_changed(event)
     _lists_changed()
     return participation, promoted
 
